@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct CellarCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cellar",
+        abstract: "Plate-screening database and indexer for high-content microscopy.",
+        subcommands: [])
+}
