@@ -72,13 +72,14 @@ CREATE TABLE image (
 ) STRICT;
 
 -- One row per segmented nucleus: one REAL column per feature, named as CellProfiler
--- names them (<object>_<category>_<feature>[_<channel>]). Keyed by (field, label) without
--- a rowid: the primary key is the table, no extra index. Only the latest run of a field is
--- kept. Features of further stains (channels other than DNA) are columns added on first
--- use by the writer (ALTER TABLE ADD COLUMN, e.g. Nuclei_Intensity_MeanIntensity_GFP),
--- following the *_DNA columns below as templates; read the column list with
--- PRAGMA table_info(cell).
+-- names them (<object>_<category>_<feature>[_<channel>]); a missing value is NULL.
+-- A cell is identified by (field_id, object_number); `id` is a compact local rowid (cells are
+-- appended, so pages stay full) that cell_mask points at. Only the latest run of a field is
+-- kept. Features of further stains (channels other than DNA) are columns added on first use
+-- by the writer (ALTER TABLE ADD COLUMN, e.g. Nuclei_Intensity_MeanIntensity_GFP), taking the
+-- *_DNA columns below as templates; read the column list with PRAGMA table_info(cell).
 CREATE TABLE cell (
+    id            INTEGER PRIMARY KEY,
     field_id      INTEGER NOT NULL REFERENCES field(id) ON DELETE CASCADE,
     object_number INTEGER NOT NULL CHECK (object_number >= 1), -- label 1..cell_count
     Nuclei_AreaShape_Area                        REAL, -- pixels in the object
@@ -120,23 +121,20 @@ CREATE TABLE cell (
     Nuclei_Location_CenterMassIntensity_X_DNA    REAL, -- intensity-weighted centre, column
     Nuclei_Location_CenterMassIntensity_Y_DNA    REAL, -- intensity-weighted centre, row
     Nuclei_Number_Object_Number                  REAL, -- label in the field's label image (= object_number)
-    PRIMARY KEY (field_id, object_number)
-) STRICT, WITHOUT ROWID;
+    UNIQUE (field_id, object_number)
+) STRICT;
 
 -- The pixels of each cell: its bounding box and the run lengths over the box in row-major
 -- order, starting with a background run (possibly 0) and alternating, as unsigned LEB128
 -- varints. Enough to rebuild the field's label image or COCO RLE.
 CREATE TABLE cell_mask (
-    field_id      INTEGER NOT NULL,
-    object_number INTEGER NOT NULL,
-    x             INTEGER NOT NULL,  -- bounding box: first column
-    y             INTEGER NOT NULL,  --               first row
-    width         INTEGER NOT NULL,
-    height        INTEGER NOT NULL,
-    rle           BLOB NOT NULL,
-    PRIMARY KEY (field_id, object_number),
-    FOREIGN KEY (field_id, object_number) REFERENCES cell(field_id, object_number) ON DELETE CASCADE
-) STRICT, WITHOUT ROWID;
+    cell_id INTEGER PRIMARY KEY REFERENCES cell(id) ON DELETE CASCADE,
+    x       INTEGER NOT NULL,  -- bounding box: first column
+    y       INTEGER NOT NULL,  --               first row
+    width   INTEGER NOT NULL,
+    height  INTEGER NOT NULL,
+    rle     BLOB NOT NULL
+) STRICT;
 
 -- Inputs that could not be processed (unreadable file, incomplete field, ...). Recorded and
 -- skipped, never fatal. A log: rows are kept when the field later succeeds.

@@ -19,6 +19,8 @@ enum FieldCommit {
             }
         }
         let now = Timestamp.now()
+        // Cells get consecutive ids after the largest one, so `cell` is only appended to.
+        var nextCellID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) + 1 FROM cell") ?? 1
         for item in batch {
             switch item {
             case .field(let field, let insertSQL):
@@ -26,8 +28,9 @@ enum FieldCommit {
                                               runID: runID, now: now, db: db)
                 try clearField(fieldID, db: db)
                 try insertImages(field.images, fieldID: fieldID, db: db)
-                try insertCells(field, fieldID: fieldID, sql: insertSQL, db: db)
-                if !field.masks.isEmpty { try insertMasks(field.masks, fieldID: fieldID, db: db) }
+                try insertCells(field, fieldID: fieldID, firstID: nextCellID, sql: insertSQL, db: db)
+                if !field.masks.isEmpty { try insertMasks(field.masks, firstID: nextCellID, db: db) }
+                nextCellID += Int64(field.cellCount)
             case .failure(let record):
                 if let key = record.field {
                     let fieldID = try upsertField(key, status: "failed", cellCount: nil,
@@ -81,7 +84,9 @@ enum FieldCommit {
 
     /// Removes the field's previous images, cells and masks (a re-processed field is replaced).
     private static func clearField(_ fieldID: Int64, db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM cell_mask WHERE field_id = ?").execute(arguments: [fieldID])
+        try db.cachedStatement(sql: """
+            DELETE FROM cell_mask WHERE cell_id IN (SELECT id FROM cell WHERE field_id = ?)
+            """).execute(arguments: [fieldID])
         try db.cachedStatement(sql: "DELETE FROM cell WHERE field_id = ?").execute(arguments: [fieldID])
         try db.cachedStatement(sql: "DELETE FROM image WHERE field_id = ?").execute(arguments: [fieldID])
     }
@@ -104,7 +109,8 @@ enum FieldCommit {
     }
 
     /// One row per cell; NaN → NULL. O(cells × columns), no allocation per cell.
-    private static func insertCells(_ field: IngestedField, fieldID: Int64, sql: String, db: Database) throws {
+    private static func insertCells(_ field: IngestedField, fieldID: Int64, firstID: Int64, sql: String,
+                                    db: Database) throws {
         let statement = try db.cachedStatement(sql: sql)
         let stmt = statement.sqliteStatement
         let connection = db.sqliteConnection
@@ -114,14 +120,15 @@ enum FieldCommit {
             var offset = 0
             for object in 1 ... field.cellCount {
                 sqlite3_reset(stmt)
-                sqlite3_bind_int64(stmt, 1, fieldID)
-                sqlite3_bind_int64(stmt, 2, Int64(object))
+                sqlite3_bind_int64(stmt, 1, firstID + Int64(object - 1))
+                sqlite3_bind_int64(stmt, 2, fieldID)
+                sqlite3_bind_int64(stmt, 3, Int64(object))
                 for c in 0 ..< m {
                     let x = values[offset + c]
                     if x.isNaN {
-                        sqlite3_bind_null(stmt, Int32(c + 3))
+                        sqlite3_bind_null(stmt, Int32(c + 4))
                     } else {
-                        sqlite3_bind_double(stmt, Int32(c + 3), x)
+                        sqlite3_bind_double(stmt, Int32(c + 4), x)
                     }
                 }
                 offset += m
@@ -133,32 +140,30 @@ enum FieldCommit {
     }
 
     /// One row per mask; the RLE bytes are bound without copying. O(cells).
-    private static func insertMasks(_ masks: [StoredMask], fieldID: Int64, db: Database) throws {
+    private static func insertMasks(_ masks: [StoredMask], firstID: Int64, db: Database) throws {
         let statement = try db.cachedStatement(sql: """
-            INSERT INTO cell_mask(field_id, object_number, x, y, width, height, rle)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO cell_mask(cell_id, x, y, width, height, rle) VALUES (?, ?, ?, ?, ?, ?)
             """)
         let stmt = statement.sqliteStatement
         let connection = db.sqliteConnection
         for (index, mask) in masks.enumerated() {
             sqlite3_reset(stmt)
-            sqlite3_bind_int64(stmt, 1, fieldID)
-            sqlite3_bind_int64(stmt, 2, Int64(index + 1))
-            sqlite3_bind_int64(stmt, 3, Int64(mask.x))
-            sqlite3_bind_int64(stmt, 4, Int64(mask.y))
-            sqlite3_bind_int64(stmt, 5, Int64(mask.width))
-            sqlite3_bind_int64(stmt, 6, Int64(mask.height))
+            sqlite3_bind_int64(stmt, 1, firstID + Int64(index))
+            sqlite3_bind_int64(stmt, 2, Int64(mask.x))
+            sqlite3_bind_int64(stmt, 3, Int64(mask.y))
+            sqlite3_bind_int64(stmt, 4, Int64(mask.width))
+            sqlite3_bind_int64(stmt, 5, Int64(mask.height))
             let error: DatabaseError? = mask.rle.withUnsafeBytes { bytes in
                 if let base = bytes.baseAddress, bytes.count > 0 {
                     // SQLITE_STATIC (nil destructor): the bytes stay valid until the step below.
-                    sqlite3_bind_blob(stmt, 7, base, Int32(bytes.count), nil)
+                    sqlite3_bind_blob(stmt, 6, base, Int32(bytes.count), nil)
                 } else {
-                    sqlite3_bind_zeroblob(stmt, 7, 0)
+                    sqlite3_bind_zeroblob(stmt, 6, 0)
                 }
                 let rc = sqlite3_step(stmt)
                 let error = rc == SQLITE_DONE ? nil : stepError(rc, connection, stmt)
                 sqlite3_reset(stmt)
-                sqlite3_bind_null(stmt, 7)  // drop the borrowed pointer before leaving the closure
+                sqlite3_bind_null(stmt, 6)  // drop the borrowed pointer before leaving the closure
                 return error
             }
             if let error { throw error }

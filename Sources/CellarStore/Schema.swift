@@ -12,7 +12,7 @@ public enum Schema {
     public static var migrationNames: [String] { migrations.map(\.name) }
 
     /// Key columns of `cell` that are not features.
-    static let cellKeyColumns: Set<String> = ["field_id", "object_number"]
+    static let cellKeyColumns: Set<String> = ["id", "field_id", "object_number"]
 
     static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()

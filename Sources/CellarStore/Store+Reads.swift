@@ -165,7 +165,8 @@ extension Store {
             var masks: [StoredMask] = []
             if includeMasks {
                 masks = try Row.fetchAll(db, sql: """
-                    SELECT x, y, width, height, rle FROM cell_mask WHERE field_id = ? ORDER BY object_number
+                    SELECT m.x, m.y, m.width, m.height, m.rle FROM cell c JOIN cell_mask m ON m.cell_id = c.id
+                    WHERE c.field_id = ? ORDER BY c.object_number
                     """, arguments: [fieldID]).map { row in
                     let blob: [UInt8] = (row[4] as DatabaseValue).storage.blobBytes
                     return StoredMask(x: row[0], y: row[1], width: row[2], height: row[3], rle: blob)

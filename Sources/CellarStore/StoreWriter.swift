@@ -202,7 +202,7 @@ public actor StoreWriter {
         if let sql = insertSQL[field.featureColumns] { return sql }
         let add = try columnPolicy.columnsToAdd(field.featureColumns)
         for name in add where !pendingColumns.contains(name) { pendingColumns.append(name) }
-        let names = ["field_id", "object_number"] + field.featureColumns
+        let names = ["id", "field_id", "object_number"] + field.featureColumns
         let sql = "INSERT INTO cell(\(names.map(quoteIdentifier).joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: names.count).joined(separator: ", ")))"
         insertSQL[field.featureColumns] = sql
         return sql
