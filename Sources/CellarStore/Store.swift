@@ -73,9 +73,15 @@ public final class Store: Sendable {
                 try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16000")
             }
         }
+        // A read-only open in a directory nobody can write to (a read-only share): with no -wal
+        // file no process can be writing, so the file is opened as immutable (no -shm needed).
+        var sqlitePath = path
+        if mode == .readOnly && access(directory, W_OK) != 0 && !DatabaseFile.exists(path + "-wal") {
+            sqlitePath = "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + "?immutable=1"
+        }
         let pool: DatabasePool
         do {
-            pool = try DatabasePool(path: path, configuration: config)
+            pool = try DatabasePool(path: sqlitePath, configuration: config)
         } catch {
             throw mapOpenError(error, path: path, mode: mode)
         }
@@ -118,10 +124,25 @@ public final class Store: Sendable {
         }
     }
 
-    /// Closes every connection (WAL is checkpointed by SQLite when the last one closes).
-    /// The writer lock is released when the store is deallocated.
+    /// Checkpoints the WAL into the database file (read-write) and closes every connection;
+    /// afterwards the `-wal` and `-shm` files are gone (or empty). The writer lock is released
+    /// when the store is deallocated.
     public func close() throws(StoreError) {
-        do { try pool.close() } catch { throw mapError(error) }
+        do {
+            if mode == .readWrite {
+                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            }
+            try pool.close()
+            if mode == .readWrite {
+                // GRDB closes the writer before its read-only readers, so SQLite leaves the (empty)
+                // -wal and -shm behind; a last short-lived read-write connection removes them.
+                var config = Configuration()
+                config.busyMode = .timeout(0)
+                try? DatabaseQueue(path: path, configuration: config).close()
+            }
+        } catch {
+            throw mapError(error)
+        }
     }
 
     /// Maps GRDB/SQLite errors to `StoreError` with this store's path.
@@ -144,7 +165,7 @@ public final class Store: Sendable {
             return .busy(path: path, seconds: busyTimeout)
         case .SQLITE_CANTOPEN, .SQLITE_READONLY:
             let directory = DatabaseFile.directory(of: path)
-            if mode == .readWrite && access(directory, W_OK) != 0 {
+            if access(directory, W_OK) != 0 {
                 return .directoryNotWritable(path: path, directory: directory)
             }
             return .sqlite(path: path, code: db.extendedResultCode.rawValue, message: message)

@@ -52,6 +52,7 @@ do {
         let store = try Store.open(at: args[1], mode: .readOnly)
         var polls = 0, bad = 0, partial = 0, last = 0
         let deadline = Date().addingTimeInterval(120)
+        say("polling")
         while Date() < deadline {
             let report = try store.checkConsistency()
             polls += 1

@@ -1,0 +1,70 @@
+import CellarStore
+import Foundation
+import Testing
+
+/// Concurrency and crash safety across processes (the probe is the other process).
+@Suite struct ProcessTests {
+    @Test func readerInAnotherProcessNeverSeesAHalfWrittenField() async throws {
+        let tmp = TempDir()
+        defer { tmp.cleanup() }
+        let path = tmp.file("screen.db")
+        let store = try Store.create(at: path)
+        let fields = 300
+        let reader = try Probe.start(["poll", path, "\(fields)"])
+        #expect(reader.readLine() == "polling")
+        let columns = try store.featureColumns()
+        let writer = try store.makeWriter(run: testRun, capacity: 4, maxBatchCells: 2_000)
+        for (i, key) in keys(count: fields).enumerated() {
+            try await writer.submit(SyntheticField.make(key: key, cells: 200, columns: columns, seed: UInt64(i)))
+        }
+        let summary = try await writer.finish()
+        #expect(summary.fields == fields)
+        let line = reader.readLine()
+        reader.process.waitUntilExit()
+        // "polls=N inconsistent=0 partial=K fields=300": every snapshot had matching counts.
+        let values = Dictionary(uniqueKeysWithValues: line.split(separator: " ").compactMap { part -> (String, Int)? in
+            let kv = part.split(separator: "=")
+            return kv.count == 2 ? (String(kv[0]), Int(kv[1]) ?? -1) : nil
+        })
+        #expect(values["inconsistent"] == 0, "\(line)")
+        #expect(values["fields"] == fields, "\(line)")
+        #expect((values["polls"] ?? 0) >= 1, "\(line)")
+        print("reader probe: \(line)")
+    }
+
+    @Test func writerKilledMidBatchLeavesOnlyCompleteFields() async throws {
+        let tmp = TempDir()
+        defer { tmp.cleanup() }
+        let path = tmp.file("screen.db")
+        try Store.create(at: path).close()
+        let child = try Probe.start(["write", path, "100000", "250"])
+        #expect(child.readLine() == "writing")
+        let observer = try Store.open(at: path, mode: .readOnly)
+        let deadline = Date().addingTimeInterval(120)
+        while try observer.fieldCounts().count < 40 && Date() < deadline && child.process.isRunning {
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        #expect(child.process.isRunning)
+        kill(child.process.processIdentifier, SIGKILL)
+        child.process.waitUntilExit()
+        #expect(child.process.terminationReason == .uncaughtSignal)
+        try observer.close()
+
+        // Reopen read-write: SQLite recovers the WAL; the writer lock was released by the kernel.
+        let store = try Store.open(at: path, mode: .readWrite)
+        #expect(try store.integrityCheck() == ["ok"])
+        let report = try store.checkConsistency()
+        #expect(report.isConsistent, "inconsistent fields: \(report.inconsistentFields)")
+        #expect(report.fieldsDone >= 40 && report.fieldsDone < 100_000)
+        #expect(report.storedCells == report.fieldsDone * 250)
+        #expect(report.storedMasks == report.storedCells)
+        let runs = try store.runs()
+        #expect(runs.count == 1 && runs[0].finishedAt == nil)  // the killed run never finished
+        // The database is writable again and the killed run's fields are not needed again.
+        let first = FieldKey(plate: "K", row: 1, column: 1, site: 1)  // the probe's field 0, seed 0
+        #expect(try store.fieldCounts().first?.key == first)
+        #expect(try !store.needsProcessing(first, fingerprints: ["DNA": "synthetic-0"], parametersHash: "probe"))
+        _ = try await writeFields(store, keys: [FieldKey(plate: "Z", row: 1, column: 1, site: 1)], cells: 5)
+        #expect(try store.checkConsistency().isConsistent)
+    }
+}
