@@ -69,8 +69,10 @@ public final class Store: Sendable {
         config.busyMode = .timeout(busyTimeout)
         config.label = "cellar.store"
         config.prepareDatabase { db in
+            // Writer: NORMAL sync (WAL commits need no fsync), a 16 MB page cache, and
+            // checkpoints every 8192 pages (32 MB) instead of 1000, for fewer fsync rounds.
             if !db.configuration.readonly {
-                try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16000")
+                try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16000; PRAGMA wal_autocheckpoint = 8192")
             }
         }
         // A read-only open in a directory nobody can write to (a read-only share): with no -wal
@@ -116,9 +118,9 @@ public final class Store: Sendable {
         case .readWrite:
             try pool.writeWithoutTransaction { db in try check(db) }
             let migrator = Schema.migrator()
-            let pending = try pool.read { db in try migrator.appliedMigrations(db) }.count
-            if pending < known.count {
-                logger.info("migrating \(path): applying \(known.count - pending) migration(s)")
+            let applied = try pool.read { db in try migrator.appliedMigrations(db) }.count
+            if applied < known.count {
+                logger.info("migrating \(path): applying \(known.count - applied) migration(s)")
             }
             try migrator.migrate(pool)
         }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import Logging
 
@@ -9,8 +12,12 @@ public enum StoreBenchmark {
         public var cells: Int
         public var fields: Int
         public var transactions: Int
+        /// Wall-clock seconds from the first submit to the last commit.
         public var seconds: Double
         public var cellsPerSecond: Double
+        /// CPU seconds (user + system, all threads) the process spent in that interval: on a
+        /// shared machine `cells / cpuSeconds` is the rate one free core would give.
+        public var cpuSeconds: Double
         /// Database file size after a WAL checkpoint.
         public var fileBytes: Int64
         public var bytesPerCell: Double
@@ -22,6 +29,8 @@ public enum StoreBenchmark {
         public var description: String {
             var text = String(format: "store: %d cells in %d fields (%d transactions), %.2f s: %.0f cells/s\n",
                               cells, fields, transactions, seconds, cellsPerSecond)
+            text += String(format: "cpu: %.2f s (user+sys): %.0f cells per CPU second\n",
+                           cpuSeconds, Double(cells) / max(cpuSeconds, 1e-9))
             text += String(format: "size: %lld bytes, %.1f bytes/cell (mask RLE %.1f bytes/cell)\n",
                            fileBytes, bytesPerCell, rleBytesPerCell)
             for (name, bytes) in tableBytes {
@@ -59,6 +68,7 @@ public enum StoreBenchmark {
         let fieldCount = (cells + cellsPerField - 1) / cellsPerField
         let writer = try store.makeWriter(run: RunInfo(version: "bench", parametersJSON: "{}", parametersHash: "bench"))
 
+        let cpuStart = processCPUSeconds()
         let start = DispatchTime.now()
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -80,6 +90,7 @@ public enum StoreBenchmark {
         }
         let summary = try await writer.finish()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        let cpuSeconds = processCPUSeconds() - cpuStart
 
         let tables: [(name: String, bytes: Int64)] = (try? await store.pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
@@ -93,7 +104,7 @@ public enum StoreBenchmark {
         let fileBytes = DatabaseFile.size(dbPath) ?? 0
         try store.close()
         return Result(cells: summary.cells, fields: summary.fields, transactions: summary.transactions,
-                      seconds: seconds, cellsPerSecond: Double(summary.cells) / seconds,
+                      seconds: seconds, cellsPerSecond: Double(summary.cells) / seconds, cpuSeconds: cpuSeconds,
                       fileBytes: fileBytes, bytesPerCell: Double(fileBytes) / Double(max(summary.cells, 1)),
                       rleBytesPerCell: Double(rleBytes) / Double(templates.count * cellsPerField),
                       tableBytes: tables)
@@ -105,6 +116,17 @@ public enum StoreBenchmark {
         let plate = index / perPlate, rest = index % perPlate
         let well = rest / 9, site = rest % 9
         return FieldKey(plate: "BENCH\(plate + 1)", row: well / 24 + 1, column: well % 24 + 1, site: site + 1)
+    }
+
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        #if canImport(Glibc)
+        getrusage(RUSAGE_SELF.rawValue, &usage)  // Glibc imports RUSAGE_SELF as an enum
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     static func removeDatabase(_ path: String) {
