@@ -10,8 +10,11 @@
 -- is identified by (plate.name, well.row, well.col, field.site) and a cell by
 -- (field, object_number), so databases written by separate shards can be merged.
 
--- A multi-well plate, named as the layout found it in the file names.
 CREATE TABLE plate (
+    -- A multi-well plate, named as the layout found it in the file names.
+    -- (Whole database: plate -> well -> field -> image/cell; times are ISO 8601 UTC text;
+    -- ids are local to this file: a field is known outside as (plate.name, well.row,
+    -- well.col, field.site) and a cell as (that field, object_number).)
     id         INTEGER PRIMARY KEY,
     name       TEXT NOT NULL UNIQUE,  -- plate name or barcode, e.g. 'P1'
     layout     TEXT,                  -- layout (vendor preset or regex) that named its files
@@ -19,8 +22,8 @@ CREATE TABLE plate (
     created_at TEXT NOT NULL          -- when this database first saw the plate
 ) STRICT;
 
--- A well of a plate. row 1 = 'A', col 1 = '01'; name is the usual label ('B03', 'AF48').
 CREATE TABLE well (
+    -- A well of a plate. row 1 = 'A', col 1 = '01'; name is the usual label ('B03', 'AF48').
     id       INTEGER PRIMARY KEY,
     plate_id INTEGER NOT NULL REFERENCES plate(id) ON DELETE CASCADE,
     row      INTEGER NOT NULL CHECK (row >= 1),
@@ -29,9 +32,9 @@ CREATE TABLE well (
     UNIQUE (plate_id, row, col)
 ) STRICT;
 
--- Provenance: one run per processing session with one set of segmentation/measurement
--- parameters. Runs are never deleted; a field points at the run that produced its cells.
 CREATE TABLE run (
+    -- Provenance: one run per processing session with one set of segmentation/measurement
+    -- parameters. Runs are never deleted; a field points at the run that produced its cells.
     id              INTEGER PRIMARY KEY,
     started_at      TEXT NOT NULL,
     finished_at     TEXT,                 -- NULL while running, or if the process died
@@ -40,10 +43,10 @@ CREATE TABLE run (
     parameters_hash TEXT NOT NULL         -- hash of the canonical parameters; equal hash = same results
 ) STRICT;
 
--- One imaging site of a well. A field row, its images, cells, masks, cell_count and
--- status are written in one transaction: a reader sees a field complete or not at all.
--- Fields the ingester has not finished yet have no row.
 CREATE TABLE field (
+    -- One imaging site of a well. A field row, its images, cells, masks, cell_count and
+    -- status are written in one transaction: a reader sees a field complete or not at all.
+    -- Fields the ingester has not finished yet have no row.
     id          INTEGER PRIMARY KEY,
     well_id     INTEGER NOT NULL REFERENCES well(id) ON DELETE CASCADE,
     site        INTEGER NOT NULL CHECK (site >= 1),
@@ -55,9 +58,9 @@ CREATE TABLE field (
     UNIQUE (well_id, site)
 ) STRICT;
 
--- The source files of a field, one per channel. bytes/mtime/fingerprint decide whether the
--- field must be processed again (a changed file re-processes its field).
 CREATE TABLE image (
+    -- The source files of a field, one per channel. When a file's fingerprint changes (or the
+    -- run parameters do), the field is processed again and its rows replaced.
     id          INTEGER PRIMARY KEY,
     field_id    INTEGER NOT NULL REFERENCES field(id) ON DELETE CASCADE,
     channel     TEXT NOT NULL,          -- channel name as the layout reports it, e.g. 'DNA', 'w1'
@@ -71,14 +74,14 @@ CREATE TABLE image (
     UNIQUE (field_id, channel)
 ) STRICT;
 
--- One row per segmented nucleus: one REAL column per feature, named as CellProfiler
--- names them (<object>_<category>_<feature>[_<channel>]); a missing value is NULL.
--- A cell is identified by (field_id, object_number); `id` is a compact local rowid (cells are
--- appended, so pages stay full) that cell_mask points at. Only the latest run of a field is
--- kept. Features of further stains (channels other than DNA) are columns added on first use
--- by the writer (ALTER TABLE ADD COLUMN, e.g. Nuclei_Intensity_MeanIntensity_GFP), taking the
--- *_DNA columns below as templates; read the column list with PRAGMA table_info(cell).
 CREATE TABLE cell (
+    -- One row per segmented nucleus: one REAL column per feature, named as CellProfiler
+    -- names them (<object>_<category>_<feature>[_<channel>]); a missing value is NULL.
+    -- A cell is identified by (field_id, object_number); `id` is a compact local rowid (cells are
+    -- appended, so pages stay full) that cell_mask points at. Only the latest run of a field is
+    -- kept. Features of further stains (channels other than DNA) are columns added on first use
+    -- by the writer (ALTER TABLE ADD COLUMN, e.g. Nuclei_Intensity_MeanIntensity_GFP), taking the
+    -- *_DNA columns below as templates; read the column list with PRAGMA table_info(cell).
     id            INTEGER PRIMARY KEY,
     field_id      INTEGER NOT NULL REFERENCES field(id) ON DELETE CASCADE,
     object_number INTEGER NOT NULL CHECK (object_number >= 1), -- label 1..cell_count
@@ -124,10 +127,10 @@ CREATE TABLE cell (
     UNIQUE (field_id, object_number)
 ) STRICT;
 
--- The pixels of each cell: its bounding box and the run lengths over the box in row-major
--- order, starting with a background run (possibly 0) and alternating, as unsigned LEB128
--- varints. Enough to rebuild the field's label image or COCO RLE.
 CREATE TABLE cell_mask (
+    -- The pixels of each cell: its bounding box and the run lengths over the box in row-major
+    -- order, starting with a background run (possibly 0) and alternating, as unsigned LEB128
+    -- varints. Enough to rebuild the field's label image or COCO RLE.
     cell_id INTEGER PRIMARY KEY REFERENCES cell(id) ON DELETE CASCADE,
     x       INTEGER NOT NULL,  -- bounding box: first column
     y       INTEGER NOT NULL,  --               first row
@@ -136,9 +139,9 @@ CREATE TABLE cell_mask (
     rle     BLOB NOT NULL
 ) STRICT;
 
--- Inputs that could not be processed (unreadable file, incomplete field, ...). Recorded and
--- skipped, never fatal. A log: rows are kept when the field later succeeds.
 CREATE TABLE failure (
+    -- Inputs that could not be processed (unreadable file, incomplete field, ...). Recorded and
+    -- skipped, never fatal. A log: rows are kept when the field later succeeds.
     id     INTEGER PRIMARY KEY,
     path   TEXT NOT NULL,
     reason TEXT NOT NULL,
@@ -147,8 +150,8 @@ CREATE TABLE failure (
 ) STRICT;
 CREATE INDEX failure_by_path ON failure(path);
 
--- Convenience: each field with its natural key and provenance.
 CREATE VIEW field_info AS
+    -- Convenience: each field with its natural key and provenance.
 SELECT f.id AS field_id, p.name AS plate, w.name AS well, w.row, w.col, f.site,
        f.status, f.cell_count, f.ingested_at,
        r.id AS run_id, r.version, r.parameters_hash
