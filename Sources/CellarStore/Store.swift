@@ -56,7 +56,8 @@ public final class Store: Sendable {
         let directory = DatabaseFile.directory(of: path)
         switch mode {
         case .readOnly:
-            guard exists else { throw .noDatabase(path: path) }
+            // An empty file (e.g. from `touch`) is no database either.
+            guard exists, DatabaseFile.size(path) ?? 0 > 0 else { throw .noDatabase(path: path) }
         case .readWrite:
             guard DatabaseFile.isDirectory(directory) else { throw .noDirectory(path: path, directory: directory) }
         }

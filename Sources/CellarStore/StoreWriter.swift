@@ -74,6 +74,7 @@ public actor StoreWriter {
 
     /// Queues a failure record (and, if it names a field, marks that field failed).
     public func submit(failure record: FailureRecord) async throws(StoreError) {
+        if let key = record.field { try Self.validateImages(record.images, key: key) }
         try await enqueue(.failure(record))
     }
 
@@ -188,6 +189,13 @@ public actor StoreWriter {
 
     // MARK: - Validation
 
+    /// One image per channel and per path, so a field can never make its transaction fail.
+    private static func validateImages(_ images: [ImageRecord], key: FieldKey) throws(StoreError) {
+        guard Set(images.map(\.channel)).count == images.count, Set(images.map(\.path)).count == images.count else {
+            throw .invalidField(key, reason: "images must have distinct channels and paths")
+        }
+    }
+
     private func validate(_ field: IngestedField) throws(StoreError) -> String {
         let m = field.featureColumns.count
         guard field.cellCount >= 0, field.values.count == field.cellCount * m else {
@@ -199,6 +207,7 @@ public actor StoreWriter {
         guard field.key.row >= 1, field.key.column >= 1, field.key.site >= 1, !field.key.plate.isEmpty else {
             throw .invalidField(field.key, reason: "plate must be non-empty; row, column and site start at 1")
         }
+        try Self.validateImages(field.images, key: field.key)
         if let sql = insertSQL[field.featureColumns] { return sql }
         let add = try columnPolicy.columnsToAdd(field.featureColumns)
         for name in add where !pendingColumns.contains(name) { pendingColumns.append(name) }

@@ -38,7 +38,7 @@ do {
         let columns = try store.featureColumns()
         let writer = try store.makeWriter(
             run: RunInfo(version: "probe", parametersJSON: "{}", parametersHash: "probe"),
-            capacity: 64, maxBatchCells: 50_000)
+            capacity: 256, maxBatchCells: 50_000)
         say("writing")
         for i in 0 ..< fields {
             let key = FieldKey(plate: "K", row: i / 240 + 1, column: (i / 10) % 24 + 1, site: i % 10 + 1)

@@ -98,3 +98,30 @@ func writeFields(_ store: Store, keys: [FieldKey], cells: Int, run: RunInfo = te
 func keys(plate: String = "P1", count: Int) -> [FieldKey] {
     (0 ..< count).map { i in FieldKey(plate: plate, row: i / 12 % 8 + 1, column: i % 12 + 1, site: i / 96 + 1) }
 }
+
+/// Reads a `-wal` file's frame headers: how many frames of the current WAL generation end in a
+/// commit, and how many follow the last commit (a transaction in progress, spilled to the WAL).
+enum WALInspector {
+    static func tail(_ databasePath: String) -> (committed: Int, uncommitted: Int) {
+        guard let handle = FileHandle(forReadingAtPath: databasePath + "-wal") else { return (0, 0) }
+        defer { try? handle.close() }
+        guard let header = try? handle.read(upToCount: 32), header.count == 32 else { return (0, 0) }
+        func u32(_ d: Data, _ o: Int) -> UInt32 {
+            d[d.startIndex + o ..< d.startIndex + o + 4].reduce(0) { $0 << 8 | UInt32($1) }
+        }
+        let pageSize = Int(u32(header, 8))
+        let salt1 = u32(header, 16), salt2 = u32(header, 20)
+        guard pageSize >= 512 else { return (0, 0) }
+        var offset = 32
+        var frames = 0, lastCommit = 0
+        while true {
+            guard (try? handle.seek(toOffset: UInt64(offset))) != nil,
+                  let frame = try? handle.read(upToCount: 24), frame.count == 24,
+                  u32(frame, 8) == salt1, u32(frame, 12) == salt2 else { break }
+            frames += 1
+            if u32(frame, 4) != 0 { lastCommit = frames }
+            offset += 24 + pageSize
+        }
+        return (lastCommit, frames - lastCommit)
+    }
+}

@@ -164,6 +164,11 @@ import Testing
             bad.values.removeLast()
             try await writer.submit(bad)
         }
+        await #expect(throws: StoreError.invalidField(key, reason: "images must have distinct channels and paths")) {
+            var twice = SyntheticField.make(key: key, cells: 1, columns: columns, seed: 1)
+            twice.images += twice.images
+            try await writer.submit(twice)
+        }
         _ = try await writer.finish()
         let now = try store.featureColumns()
         #expect(now == columns + extra)
