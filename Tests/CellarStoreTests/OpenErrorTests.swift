@@ -11,7 +11,7 @@ import Testing
         #expect(error == .noDatabase(path: path))
         #expect(error?.description == "no database at \(path); create one with `cellar init \(path)`")
         #expect(!FileManager.default.fileExists(atPath: path))
-        FileManager.default.createFile(atPath: path, contents: Data())  // `touch none.db`
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))  // `touch none.db`
         #expect(throws: StoreError.noDatabase(path: path)) { try Store.open(at: path, mode: .readOnly) }
         #expect(throws: StoreError.noDirectory(path: tmp.file("sub/x.db"), directory: tmp.file("sub"))) {
             try Store.open(at: tmp.file("sub/x.db"), mode: .readWrite)
