@@ -120,7 +120,9 @@ public final class Store: Sendable {
             try pool.writeWithoutTransaction { db in try check(db) }
             let migrator = Schema.migrator()
             let applied = try pool.read { db in try migrator.appliedMigrations(db) }.count
-            if applied < known.count {
+            if applied == 0 {
+                logger.info("creating database \(path)")
+            } else if applied < known.count {
                 logger.info("migrating \(path): applying \(known.count - applied) migration(s)")
             }
             try migrator.migrate(pool)
