@@ -26,6 +26,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "CellarImageTests", dependencies: ["CellarImage"]),
+        .testTarget(name: "CellarSynthTests", dependencies: ["CellarSynth", "CellarImage"]),
     ],
     swiftLanguageModes: [.v6]
 )
