@@ -74,6 +74,8 @@ public struct PlateWriter: Sendable {
     /// For `.inPlace`: number of chunks and total time spent writing one image.
     public var inPlaceChunks: Int = 8
     public var inPlaceDuration: Duration = .milliseconds(80)
+    /// Write `OUT/PLATE_manifest.json` with the parameters and nuclei per field.
+    public var writeManifest: Bool = true
 
     public init(outputDirectory: String, plate: String, wells: [String], sites: Int, seed: UInt64,
                 parameters: SynthParameters = SynthParameters())
@@ -90,6 +92,7 @@ public struct PlateWriter: Sendable {
     public var fields: [PlateField] { PlateField.fields(plate: plate, wells: wells, sites: sites) }
     public var imageDirectory: String { outputDirectory + "/" + plate }
     public var truthDirectory: String { outputDirectory + "/" + plate + "_groundtruth" }
+    public var manifestPath: String { outputDirectory + "/" + plate + "_manifest.json" }
 
     /// Generates and writes every field; `progress` is called (from worker tasks)
     /// after each field's files are in place. O(fields × size²).
@@ -99,39 +102,63 @@ public struct PlateWriter: Sendable {
         let fields = self.fields
         let start = ContinuousClock.now
         let workerCount = max(1, min(workers, fields.count))
-        var nuclei = 0, generation = 0.0
-        try await withThrowingTaskGroup(of: (Int, Double).self) { group in
+        var counts = [Int](repeating: 0, count: fields.count), generation = 0.0
+        try await withThrowingTaskGroup(of: ([(Int, Int)], Double).self) { group in
             for w in 0..<workerCount {
                 group.addTask {
                     var synth = FieldSynthesizer(parameters: parameters)
-                    var n = 0, gen = 0.0
+                    var done: [(Int, Int)] = [], gen = 0.0
                     for i in stride(from: w, to: fields.count, by: workerCount) {
                         try Task.checkCancellation()
                         let t0 = ContinuousClock.now
                         let f = synth.synthesize(fields[i], seed: seed)
-                        let dt = ContinuousClock.now - t0
+                        let dt = seconds(ContinuousClock.now - t0)
                         if let rate, rate > 0 {
                             try await Task.sleep(until: start + .seconds(Double(i) / rate), clock: .continuous)
                         }
                         let written = try await write(f, field: fields[i], index: i)
-                        n += f.nucleusCount
-                        gen += Double(dt.components.seconds) + Double(dt.components.attoseconds) * 1e-18
+                        done.append((i, f.nucleusCount))
+                        gen += dt
                         progress?(WrittenField(index: i, field: fields[i], imagePath: written.image,
                                                truthPath: written.truth, nucleusCount: f.nucleusCount,
-                                               generationSeconds: Double(dt.components.attoseconds) * 1e-18
-                                                   + Double(dt.components.seconds)))
+                                               generationSeconds: dt))
                     }
-                    return (n, gen)
+                    return (done, gen)
                 }
             }
-            for try await (n, g) in group { nuclei += n; generation += g }
+            for try await (done, g) in group {
+                for (i, n) in done { counts[i] = n }
+                generation += g
+            }
         }
-        let wall = ContinuousClock.now - start
+        if writeManifest { try saveManifest(fields: fields, counts: counts) }
         return PlateWriteSummary(
-            fields: fields.count, nuclei: nuclei,
-            seconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18,
+            fields: fields.count, nuclei: counts.reduce(0, +), seconds: seconds(ContinuousClock.now - start),
             generationSeconds: generation, imageDirectory: imageDirectory,
             truthDirectory: writeTruth ? truthDirectory : nil)
+    }
+
+    /// `OUT/PLATE_manifest.json`: generator, seed, parameters and nuclei per field
+    /// (the ground-truth counts, without reading the label images).
+    private func saveManifest(fields: [PlateField], counts: [Int]) throws {
+        struct Entry: Codable { var image: String; var truth: String?; var well: String; var site: Int; var nuclei: Int }
+        struct Manifest: Codable {
+            var generator = "cellar synth", plate: String, seed: UInt64, size: Int
+            var parameters: SynthParameters, fields: [Entry]
+        }
+        let manifest = Manifest(
+            plate: plate, seed: seed, size: parameters.size, parameters: parameters,
+            fields: zip(fields, counts).map { f, n in
+                Entry(image: f.imagePath, truth: writeTruth ? f.truthPath : nil, well: f.well, site: f.site, nuclei: n)
+            })
+        let path = manifestPath
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(manifest).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw PlateWriteError(path: path, reason: "\(error)")
+        }
     }
 
     /// Writes one field's truth (atomically) and raw image (per `mode`).
@@ -171,7 +198,7 @@ public struct PlateWriter: Sendable {
     /// back, then writes them to `path` in `inPlaceChunks` chunks with pauses.
     private func writeSlowly(_ image: Image<UInt16>, to path: String) async throws {
         let scratch = FileManager.default.temporaryDirectory
-            .appendingPathComponent("cellar-synth-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).tif").path
+            .appendingPathComponent("cellar-synth-\(getpid())-\(String(stableHash(path), radix: 16)).tif").path
         defer { unlink(scratch) }
         let bytes: Data
         do {
@@ -211,6 +238,10 @@ public struct PlateWriter: Sendable {
             throw PlateWriteError(path: path, reason: "cannot create directory (\(error.localizedDescription))")
         }
     }
+}
+
+private func seconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
 }
 
 /// `dir/.NAME.tmp` for `dir/NAME`: hidden, same directory (so rename is atomic).

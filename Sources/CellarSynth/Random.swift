@@ -54,10 +54,14 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable {
         lo + (hi - lo) * uniform()
     }
 
-    /// Uniform integer in the closed range.
+    /// Uniform integer in the closed range (Lemire's multiply-high; bias < span / 2⁶⁴).
+    /// Our own arithmetic rather than `Int.random(in:using:)`, so the stream of
+    /// fields cannot change with the standard library's implementation.
     @inlinable
     public mutating func integer(_ range: ClosedRange<Int>) -> Int {
-        Int.random(in: range, using: &self)
+        let span = UInt64(range.upperBound - range.lowerBound) &+ 1
+        if span == 0 { return Int(truncatingIfNeeded: next()) }  // the full 64-bit range
+        return range.lowerBound + Int(next().multipliedFullWidth(by: span).high)
     }
 
     /// Standard normal (Box–Muller, exact; for per-object draws, not per pixel).

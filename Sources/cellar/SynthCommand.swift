@@ -84,7 +84,7 @@ struct SynthCommand: AsyncParsableCommand {
         print("""
             wrote \(summary.fields) fields (\(wellNames.count) wells of a \(format) plate × \(sites) sites, \
             \(size)×\(size)) to \(summary.imageDirectory)\
-            \(summary.truthDirectory.map { ", truth in \($0)" } ?? "")
+            \(summary.truthDirectory.map { ", truth in \($0)" } ?? ""), manifest \(writer.manifestPath)
             \(summary.nuclei) nuclei (\(String(format: "%.1f", Double(summary.nuclei) / Double(max(summary.fields, 1)))) per field); \
             \(String(format: "%.2f", summary.seconds)) s, \
             \(String(format: "%.1f", Double(summary.fields) / max(summary.seconds, 1e-9))) fields/s, \

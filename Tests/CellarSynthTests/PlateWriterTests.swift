@@ -41,6 +41,11 @@ import Testing
             nuclei += expected.nucleusCount
         }
         #expect(summary.nuclei == nuclei)
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: writer.manifestPath)))
+        let entries = (manifest as? [String: Any])?["fields"] as? [[String: Any]] ?? []
+        #expect(entries.count == 4)
+        #expect(entries.compactMap { $0["nuclei"] as? Int }.reduce(0, +) == nuclei)
+        #expect(entries.first?["image"] as? String == "P7/P7_A01_s1_w1.TIF")
     }
 
     @Test func withoutTruthWritesOnlyImages() async throws {
