@@ -69,8 +69,11 @@ struct InotifyLoop {
     /// Watches `rel` and every directory below it (symlinked directories followed, each
     /// (device, inode) once); with `settleFiles`, files already there go to the settle
     /// tracker (they may have been written before the watch existed).
-    private mutating func addTree(_ rel: String, settleFiles: Bool, skipRoot: Bool = false) {
-        var visited = Set(dirs.values.compactMap { FileStat.directoryID(of: absolute($0)) })
+    /// `relist` (after an overflow) walks into directories already watched too.
+    private mutating func addTree(_ rel: String, settleFiles: Bool, skipRoot: Bool = false, relist: Bool = false) {
+        var visited = relist
+            ? Set([FileStat.directoryID(of: absolute(rel))].compactMap { $0 })
+            : Set(dirs.values.compactMap { FileStat.directoryID(of: absolute($0)) })
         var stack = [rel]
         let now = ContinuousClock.now
         while let d = stack.popLast() {
@@ -101,7 +104,11 @@ struct InotifyLoop {
         defer { close(fd) }
         while true {
             let deadline = tracker.nextDeadline ?? (ContinuousClock.now + .seconds(60))
-            if watcher.waitForWake(until: deadline, extraFD: fd) { return }
+            switch watcher.waitForWake(until: deadline, extraFD: fd) {
+            case .stop: return
+            case .rescan: addTree("", settleFiles: true, skipRoot: true, relist: true)
+            case .timeoutOrIO: break
+            }
             drainEvents()
             for f in tracker.ready(at: ContinuousClock.now) { report(f) }
         }
@@ -137,7 +144,7 @@ struct InotifyLoop {
     private mutating func handle(wd: Int32, mask: UInt32, name: String) {
         if mask & inQOverflow != 0 {
             out.yield(.overflowed)
-            addTree("", settleFiles: true, skipRoot: true)
+            addTree("", settleFiles: true, skipRoot: true, relist: true)
             return
         }
         if mask & inIgnored != 0 { dirs[wd] = nil; return }

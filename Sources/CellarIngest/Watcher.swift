@@ -61,6 +61,8 @@ public final class Watcher: Sendable {
     public let root: String
     public let settle: Duration
     public let backend: WatchBackend
+    /// Interval of the polling fallback when inotify cannot be set up.
+    public let pollInterval: Duration
     let logger: Logger
     private let wakeRead: Int32
     private let wakeWrite: Int32
@@ -71,6 +73,7 @@ public final class Watcher: Sendable {
                 pollInterval: Duration = .seconds(2), logger: Logger = Logger(label: "cellar.ingest.watcher")) {
         self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
         self.settle = settle
+        self.pollInterval = pollInterval
         self.logger = logger
         switch mode {
         case let .poll(interval): backend = .poll(interval: interval)
@@ -117,6 +120,16 @@ public final class Watcher: Sendable {
         _ = write(wakeWrite, &byte, 1)
     }
 
+    /// Asks for a re-list of the whole tree now (what an inotify overflow triggers; a
+    /// daemon may call it on SIGHUP). Files found are settled and reported unless already
+    /// reported with the same fingerprint.
+    public func rescan() {
+        var byte: UInt8 = 2
+        _ = write(wakeWrite, &byte, 1)
+    }
+
+    enum Wake { case timeoutOrIO, stop, rescan }
+
     private func run(_ out: AsyncStream<WatchEvent>.Continuation) {
         switch backend {
         case .inotify:
@@ -127,11 +140,11 @@ public final class Watcher: Sendable {
                 loop.run()
                 return
             }
-            out.yield(.warning("inotify unavailable for \(root) (\(loop.setupError)); polling every 2 s"))
+            out.yield(.warning("inotify unavailable for \(root) (\(loop.setupError)); polling every \(pollInterval.seconds) s"))
             #else
-            out.yield(.warning("inotify is Linux-only; polling every 2 s"))
+            out.yield(.warning("inotify is Linux-only; polling every \(pollInterval.seconds) s"))
             #endif
-            runPoll(interval: .seconds(2), out)
+            runPoll(interval: pollInterval, out)
         case let .poll(interval):
             runPoll(interval: interval, out)
         }
@@ -164,18 +177,29 @@ public final class Watcher: Sendable {
             }
             var wake = nextList
             if let d = tracker.nextDeadline, d < wake { wake = d }
-            if waitForWake(until: wake) { return }
+            switch waitForWake(until: wake) {
+            case .stop: return
+            case .rescan: nextList = .now
+            case .timeoutOrIO: break
+            }
         }
     }
 
-    /// Blocks until `deadline` or a stop request; true when stopping.
-    func waitForWake(until deadline: ContinuousClock.Instant, extraFD: Int32 = -1) -> Bool {
+    /// Blocks until `deadline`, input on `extraFD`, or a stop/rescan request.
+    func waitForWake(until deadline: ContinuousClock.Instant, extraFD: Int32 = -1) -> Wake {
         let remaining = deadline - ContinuousClock.now
         let ms = remaining <= .zero ? 0 : Int32(min(remaining.seconds * 1000 + 1, 60_000))
         var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: extraFD, events: Int16(POLLIN), revents: 0)]
         let n = poll(&fds, extraFD >= 0 ? 2 : 1, ms)
-        return n > 0 && fds[0].revents != 0
+        guard n > 0, fds[0].revents != 0 else { return .timeoutOrIO }
+        var bytes = [UInt8](repeating: 0, count: 64)
+        let got = read(wakeRead, &bytes, bytes.count)
+        if got > 0, bytes[0..<got].contains(1) {
+            stop()  // keep the request pending for any later wait
+            return .stop
+        }
+        return .rescan
     }
 
     var wakeFD: Int32 { wakeRead }

@@ -116,3 +116,46 @@ import Glibc
                 || Watcher.fileSystemType(of: FileManager.default.temporaryDirectory.path)!.hasPrefix("fuse"))
     }
 }
+
+@Suite(.serialized) struct WatcherTreeTests {
+    @Test func directoryMovedInAndRescanAreSettled() async throws {
+        let t = try TempDir()
+        let outside = try TempDir()
+        defer { t.cleanup(); outside.cleanup() }
+        let b = try tiffBytes()
+        try outside.mkdir("Run7/sub")
+        outside.write("Run7/sub/R7_A01_s1_w1.tif", b)
+        try t.mkdir("old/deep")
+        t.write("old/deep/O_A01_s1_w1.tif", b)   // there before the watch: not reported by inotify
+        let w = Watcher(root: t.path, mode: .inotify, settle: .milliseconds(200))
+        let (log, task) = collect(w.events())
+        #expect(await log.waitFor { $0.contains { $0.isStarted } })
+        #expect(rename(outside.path + "/Run7", t.path + "/Run7") == 0)
+        #expect(await log.waitFor { $0.compactMap(\.readyFile).map(\.relativePath) == ["Run7/sub/R7_A01_s1_w1.tif"] })
+        // A file written in the moved-in directory afterwards: watched there too.
+        t.write("Run7/sub/R7_A02_s1_w1.tif", b)
+        #expect(await log.waitFor { $0.compactMap(\.readyFile).count == 2 })
+        // A re-list (as after IN_Q_OVERFLOW) finds the old file, and only it is new.
+        w.rescan()
+        #expect(await log.waitFor { $0.compactMap(\.readyFile).count == 3 })
+        try await Task.sleep(for: .milliseconds(500))
+        let all = await log.events.compactMap(\.readyFile).map(\.relativePath)
+        #expect(all.sorted() == ["Run7/sub/R7_A01_s1_w1.tif", "Run7/sub/R7_A02_s1_w1.tif", "old/deep/O_A01_s1_w1.tif"])
+        w.stop()
+        await task.value
+    }
+
+    @Test func automaticModeOnALocalDiskUsesInotifyAndStopsPromptly() async throws {
+        let t = try TempDir()
+        defer { t.cleanup() }
+        let w = Watcher(root: t.path)
+        #expect(w.backend == .inotify)
+        let (log, task) = collect(w.events())
+        #expect(await log.waitFor { $0.contains { $0.isStarted } })
+        w.stop()
+        w.stop()
+        await task.value
+        // A second events() call gives a finished stream.
+        for await _ in w.events() { Issue.record("second stream should be empty") }
+    }
+}
