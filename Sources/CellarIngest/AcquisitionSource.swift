@@ -103,6 +103,10 @@ public struct AcquisitionSource: Sendable {
         }
         let classifier = Scanner(root: root, layout: layout)
         classifier.classify(files, into: &result)
+        logger.info("scanned \(root)", metadata: [
+            "layout": "\(layout?.name ?? "none")", "matched": "\(result.matched.count)",
+            "unmatched": "\(result.unmatched.count)", "other": "\(result.otherFiles.count)",
+        ])
         out.yield(.scanned(matched: result.matched.count, unmatched: result.unmatched,
                            otherFiles: result.otherFiles, repeatedDirectories: result.repeatedDirectories))
         for e in result.errors { out.yield(.warning("cannot read \(e)")) }
