@@ -10,6 +10,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4",
@@ -19,6 +22,14 @@ let package = Package(
         .target(name: "CImageIO", dependencies: ["CTIFF", "CPNG"]),
         .target(name: "CellarImage", dependencies: ["CImageIO", "CTIFF"]),
         .target(name: "CellarSynth", dependencies: ["CellarImage"]),
+        .target(
+            name: "CellarIngest",
+            dependencies: [
+                "CellarImage",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]),
         .executableTarget(
             name: "cellar",
             dependencies: [
@@ -27,6 +38,7 @@ let package = Package(
             ]),
         .testTarget(name: "CellarImageTests", dependencies: ["CellarImage"]),
         .testTarget(name: "CellarSynthTests", dependencies: ["CellarSynth", "CellarImage"]),
+        .testTarget(name: "CellarIngestTests", dependencies: ["CellarIngest", "CellarImage"]),
     ],
     swiftLanguageModes: [.v6]
 )
