@@ -19,6 +19,7 @@ let package = Package(
         .target(name: "CImageIO", dependencies: ["CTIFF", "CPNG"]),
         .target(name: "CellarImage", dependencies: ["CImageIO", "CTIFF"]),
         .target(name: "CellarSynth", dependencies: ["CellarImage"]),
+        .target(name: "CellarMeasure", dependencies: ["CellarImage"]),
         .executableTarget(
             name: "cellar",
             dependencies: [
@@ -26,6 +27,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "CellarImageTests", dependencies: ["CellarImage"]),
+        .testTarget(name: "CellarMeasureTests", dependencies: ["CellarMeasure", "CellarImage"]),
     ],
     swiftLanguageModes: [.v6]
 )
