@@ -49,7 +49,8 @@ extension Measurer {
         }
 
         let dn = Double(n)
-        let cx = Double(bx) + Double(sx) / dn, cy = Double(by) + Double(sy) / dn
+        // Mean column/row as numpy computes it: exact integer sum, one division.
+        let cx = Double(Int64(bx) * Int64(n) + sx) / dn, cy = Double(Int64(by) * Int64(n) + sy) / dn
         // n² × (co)variances, from exact integer sums.
         let nxx = dn * Double(sxx) - Double(sx) * Double(sx)
         let nyy = dn * Double(syy) - Double(sy) * Double(sy)
@@ -217,18 +218,18 @@ extension Measurer {
             q.mad = qi < n - 1 ? d * (1 - t) + nextDeviation() * t : d
         }
 
-        let inv = 1 / scale
-        out[0] = acc.sum * inv
-        out[1] = mean * inv
-        out[2] = (ss / dn).squareRoot() * inv
-        out[3] = q.min * inv
-        out[4] = q.max * inv
-        out[5] = q.median * inv
-        out[6] = q.lower * inv
-        out[7] = q.upper * inv
-        out[8] = q.mad * inv
-        out[9] = edgeSum * inv
-        out[10] = edgeCount > 0 ? edgeSum / Double(edgeCount) * inv : .nan
+        // Divide (not multiply by 1/scale) so integer sums scale exactly as numpy's raw / scale.
+        out[0] = acc.sum / scale
+        out[1] = mean / scale
+        out[2] = (ss / dn).squareRoot() / scale
+        out[3] = q.min / scale
+        out[4] = q.max / scale
+        out[5] = q.median / scale
+        out[6] = q.lower / scale
+        out[7] = q.upper / scale
+        out[8] = q.mad / scale
+        out[9] = edgeSum / scale
+        out[10] = edgeCount > 0 ? edgeSum / Double(edgeCount) / scale : .nan
         if acc.sum != 0 {
             let mx = acc.sumX / acc.sum, my = acc.sumY / acc.sum
             let dx = centre.x - mx, dy = centre.y - my
