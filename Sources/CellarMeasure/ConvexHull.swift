@@ -13,7 +13,9 @@
 struct HullScratch {
     /// Candidate points, then hull vertices (x, y) — coordinates scaled per use.
     var pts: [SIMD2<Int64>] = []
+    /// Hull vertices are `hull[0..<hullCount]` (the array is a reused fixed-size buffer).
     var hull: [SIMD2<Int64>] = []
+    var hullCount = 0
 
     /// 2-D cross product of (a − o) × (b − o).
     @inline(__always)
@@ -22,58 +24,63 @@ struct HullScratch {
     }
 
     /// Andrew's monotone chain over `pts` (which must be sorted by (y, x), duplicates allowed):
-    /// hull vertices counter-clockwise in `hull`, collinear points dropped. O(points).
+    /// hull vertices counter-clockwise in `hull[0..<hullCount]`, collinear points dropped.
+    /// O(points).
     mutating func buildHull() {
         let n = pts.count
-        hull.removeAll(keepingCapacity: true)
-        if n <= 1 { hull.append(contentsOf: pts); return }
-        if hull.capacity < 2 * n { hull.reserveCapacity(2 * n) }
+        if hull.count < 2 * n + 2 { hull = [SIMD2<Int64>](repeating: .zero, count: 2 * n + 64) }
+        var k = 0
         pts.withUnsafeBufferPointer { p in
-            for i in 0..<n {
-                while hull.count >= 2 && Self.cross(hull[hull.count - 2], hull[hull.count - 1], p[i]) <= 0 {
-                    hull.removeLast()
+            hull.withUnsafeMutableBufferPointer { h in
+                if n <= 1 {
+                    for i in 0..<n { h[i] = p[i] }
+                    k = n
+                    return
                 }
-                hull.append(p[i])
-            }
-            let lower = hull.count + 1
-            var i = n - 2
-            while i >= 0 {
-                while hull.count >= lower && Self.cross(hull[hull.count - 2], hull[hull.count - 1], p[i]) <= 0 {
-                    hull.removeLast()
+                for i in 0..<n {
+                    while k >= 2 && Self.cross(h[k - 2], h[k - 1], p[i]) <= 0 { k -= 1 }
+                    h[k] = p[i]; k += 1
                 }
-                hull.append(p[i])
-                i -= 1
+                let lower = k + 1
+                var i = n - 2
+                while i >= 0 {
+                    while k >= lower && Self.cross(h[k - 2], h[k - 1], p[i]) <= 0 { k -= 1 }
+                    h[k] = p[i]; k += 1
+                    i -= 1
+                }
+                k -= 1
+                // All points equal → two copies of one point.
+                if k == 2 && h[0] == h[1] { k = 1 }
             }
         }
-        hull.removeLast()
-        // All points equal → two copies of one point.
-        if hull.count == 2 && hull[0] == hull[1] { hull.removeLast() }
+        hullCount = k
     }
 
     /// Min and max Feret diameter of the current hull (pixel-centre coordinates, unscaled):
     /// max = largest vertex distance; min = smallest width, i.e. over hull edges the largest
     /// vertex distance from the edge's line, minimised. One point → (0, 0); two → (0, length).
     func feret() -> (min: Double, max: Double) {
-        let m = hull.count
+        let m = hullCount
         if m <= 1 { return (0, 0) }
-        var maxD2: Int64 = 0
-        for i in 0..<m {
-            for j in (i + 1)..<m {
-                let d = hull[i] &- hull[j]
-                maxD2 = Swift.max(maxD2, d.x * d.x + d.y * d.y)
+        return hull.withUnsafeBufferPointer { h in
+            var maxD2: Int64 = 0
+            for i in 0..<m {
+                for j in (i + 1)..<m {
+                    let d = h[i] &- h[j]
+                    maxD2 = Swift.max(maxD2, d.x &* d.x &+ d.y &* d.y)
+                }
             }
+            if m == 2 { return (0, Double(maxD2).squareRoot()) }
+            var minWidth = Double.infinity
+            for i in 0..<m {
+                let a = h[i], b = h[i + 1 == m ? 0 : i + 1]
+                var far: Int64 = 0
+                for j in 0..<m { far = Swift.max(far, Self.cross(a, b, h[j])) }
+                let e = b &- a
+                minWidth = Swift.min(minWidth, Double(far) / Double(e.x &* e.x &+ e.y &* e.y).squareRoot())
+            }
+            return (minWidth, Double(maxD2).squareRoot())
         }
-        if m == 2 { return (0, Double(maxD2).squareRoot()) }
-        var minWidth = Double.infinity
-        for i in 0..<m {
-            let a = hull[i], b = hull[(i + 1) % m]
-            var far: Int64 = 0
-            for j in 0..<m { far = Swift.max(far, Self.cross(a, b, hull[j])) }
-            let e = b &- a
-            let width = Double(far) / Double(e.x * e.x + e.y * e.y).squareRoot()
-            minWidth = Swift.min(minWidth, width)
-        }
-        return (minWidth, Double(maxD2).squareRoot())
     }
 
     /// Loads the pixel-centre candidates: for each non-empty row r, (rowMin, r) and (rowMax, r).
@@ -112,7 +119,7 @@ struct HullScratch {
     /// Number of pixel centres (X = 2c + 2, Y = 2r + 2 for box rows 0..<height) inside or on the
     /// current (doubled-coordinate, counter-clockwise) hull. O(height + vertices).
     func rasterArea(height: Int) -> Int {
-        let m = hull.count
+        let m = hullCount
         guard m >= 3 else { return 0 }
         var iMin = 0, iMax = 0
         for i in 1..<m {

@@ -6,18 +6,22 @@ protocol SortKeyPixel {
     static func value(ofKey k: UInt32) -> Double
     /// The raw value.
     var rawDouble: Double { get }
+    /// Whether values are integers (then sums are accumulated exactly in integers).
+    static var isInteger: Bool { get }
 }
 
 extension UInt8: SortKeyPixel {
     @inline(__always) var sortKey: UInt32 { UInt32(self) }
     @inline(__always) static func value(ofKey k: UInt32) -> Double { Double(k) }
     @inline(__always) var rawDouble: Double { Double(self) }
+    static var isInteger: Bool { true }
 }
 
 extension UInt16: SortKeyPixel {
     @inline(__always) var sortKey: UInt32 { UInt32(self) }
     @inline(__always) static func value(ofKey k: UInt32) -> Double { Double(k) }
     @inline(__always) var rawDouble: Double { Double(self) }
+    static var isInteger: Bool { true }
 }
 
 extension Float: SortKeyPixel {
@@ -30,6 +34,7 @@ extension Float: SortKeyPixel {
         Double(Float(bitPattern: k & 0x8000_0000 != 0 ? k & 0x7fff_ffff : ~k))
     }
     @inline(__always) var rawDouble: Double { Double(self) }
+    static var isInteger: Bool { false }
 }
 
 /// Scratch for per-object intensity statistics: sort keys and a radix-sort buffer.
@@ -95,6 +100,24 @@ func cellProfilerQuantile(_ n: Int, _ f: Double, _ v: (Int) -> Double) -> Double
     let i = Int(q.rounded(.down))
     let t = q - Double(i)
     return i < n - 1 ? v(i) * (1 - t) + v(i + 1) * t : v(i)
+}
+
+/// The k-th smallest (0-based) element of the union of two ascending sequences of lengths
+/// `na` and `nb` given by accessors. O(log(na + nb)).
+@inline(__always)
+func kthOfTwoSorted(_ k: Int, _ na: Int, _ a: (Int) -> Double, _ nb: Int, _ b: (Int) -> Double) -> Double {
+    // Find how many elements come from `a`: the largest i in [max(0, k+1-nb), min(k+1, na)]
+    // such that a[i-1] <= b[k-i] (i elements from a, k+1-i from b).
+    var lo = Swift.max(0, k + 1 - nb), hi = Swift.min(k + 1, na)
+    while lo < hi {
+        let i = (lo + hi + 1) / 2          // candidate count from a (≥ 1)
+        let j = k + 1 - i                  // count from b
+        if j < nb && b(j) < a(i - 1) { hi = i - 1 } else { lo = i }
+    }
+    let i = lo, j = k + 1 - i
+    let lastA = i > 0 ? a(i - 1) : -Double.infinity
+    let lastB = j > 0 ? b(j - 1) : -Double.infinity
+    return Swift.max(lastA, lastB)
 }
 
 /// Per-object, per-channel accumulations gathered from the object's runs.

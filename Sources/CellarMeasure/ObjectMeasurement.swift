@@ -148,19 +148,36 @@ extension Measurer {
                     for i in runs {
                         let run = g[i]
                         let base = Int(run.y) * w
-                        var rs = 0.0, rsx = 0.0
-                        for x in Int(run.x0)...Int(run.x1) {
-                            let v = px[base + x]
-                            let key = v.sortKey
-                            keys[k] = key; k += 1
-                            orK |= key; andK &= key
-                            let d = v.rawDouble
-                            rs += d
-                            rsx += d * Double(x)
+                        let x0 = Int(run.x0), x1 = Int(run.x1)
+                        if P.isInteger {
+                            // Exact integer sums (vectorisable); Σ v·x < 2^63 for any real image.
+                            var rs: UInt64 = 0, rsx: UInt64 = 0
+                            for x in x0...x1 {
+                                let key = px[base + x].sortKey
+                                keys[k + x - x0] = key
+                                orK |= key; andK &= key
+                                rs &+= UInt64(key)
+                                rsx &+= UInt64(key) &* UInt64(x)
+                            }
+                            acc.sum += Double(rs)
+                            acc.sumX += Double(rsx)
+                            acc.sumY += Double(rs) * Double(run.y)
+                        } else {
+                            var rs = 0.0, rsx = 0.0
+                            for x in x0...x1 {
+                                let v = px[base + x]
+                                let key = v.sortKey
+                                keys[k + x - x0] = key
+                                orK |= key; andK &= key
+                                let d = v.rawDouble
+                                rs += d
+                                rsx += d * Double(x)
+                            }
+                            acc.sum += rs
+                            acc.sumX += rsx
+                            acc.sumY += rs * Double(run.y)
                         }
-                        acc.sum += rs
-                        acc.sumX += rsx
-                        acc.sumY += rs * Double(run.y)
+                        k += x1 - x0 + 1
                     }
                     acc.orKeys = orK; acc.andKeys = andK
                 }
@@ -199,23 +216,19 @@ extension Measurer {
             q.lower = cellProfilerQuantile(n, 0.25, v)
             q.median = cellProfilerQuantile(n, 0.5, v)
             q.upper = cellProfilerQuantile(n, 0.75, v)
-            // k-th smallest |v − median| by merging outward from the median: the deviations of
-            // values below it decrease with the index, those at or above increase.
+            // MAD: the f = ½ quantile of |v − median|. Deviations of the values below the median
+            // (indices lo-1 down to 0) and of those at or above it (indices hi…n-1) are two
+            // ascending sequences; pick ranks from their union by binary search.
             let med = q.median
-            var hi = 0
-            while hi < n && v(hi) < med { hi += 1 }
-            var lo = hi - 1
-            @inline(__always) func nextDeviation() -> Double {
-                if lo >= 0 && (hi >= n || med - v(lo) <= v(hi) - med) {
-                    lo -= 1; return med - v(lo + 1)
-                }
-                hi += 1; return v(hi - 1) - med
-            }
+            var a = 0, b = n
+            while a < b { let mid = (a + b) / 2; if v(mid) < med { a = mid + 1 } else { b = mid } }
+            let hi = a
+            let below = { (i: Int) -> Double in med - v(hi - 1 - i) }
+            let above = { (i: Int) -> Double in v(hi + i) - med }
             let pos = dn * 0.5
             let qi = Int(pos.rounded(.down)), t = pos - Double(qi)
-            var d = 0.0
-            for _ in 0...qi { d = nextDeviation() }
-            q.mad = qi < n - 1 ? d * (1 - t) + nextDeviation() * t : d
+            let d0 = kthOfTwoSorted(qi, hi, below, n - hi, above)
+            q.mad = qi < n - 1 ? d0 * (1 - t) + kthOfTwoSorted(qi + 1, hi, below, n - hi, above) * t : d0
         }
 
         // Divide (not multiply by 1/scale) so integer sums scale exactly as numpy's raw / scale.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import CellarImage
-@testable import CellarMeasure
+import CellarMeasure
 
 /// Tolerances of the cross-check against scikit-image / numpy (see `tolerance(for:)`):
 /// - exact (bit-equal doubles): object number, Area, bounding box, BoundingBoxArea, Center_X/Y
