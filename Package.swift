@@ -28,6 +28,7 @@ let package = Package(
             ]),
         .testTarget(name: "CellarImageTests", dependencies: ["CellarImage"]),
         .testTarget(name: "CellarMeasureTests", dependencies: ["CellarMeasure", "CellarImage"]),
+        .testTarget(name: "CellarSynthTests", dependencies: ["CellarSynth", "CellarImage"]),
     ],
     swiftLanguageModes: [.v6]
 )
