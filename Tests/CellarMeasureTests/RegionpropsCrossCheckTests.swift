@@ -133,4 +133,21 @@ struct RegionpropsCrossCheckTests {
         let f = SyntheticCells.field(width: 512, height: 512, cells: 80, radius: 14, seed: 3)
         try crossCheck(labels: f.labels, channels: [Channel(name: "DNA", image: .uint16(f.dna))], note: "synthetic")
     }
+
+    /// Random patterns (noise, checkerboards, lines, holes — many disconnected pieces).
+    @Test(.enabled(if: PythonEnv.enabled, "needs Python with scikit-image (CELLAR_PYTHON or .venv)"))
+    func randomPatternField() throws {
+        var rng = SyntheticCells.RNG(seed: 11)
+        let w = 160, h = 120
+        var labels = Image<UInt32>(width: w, height: h)
+        for l in UInt32(1)...40 {
+            let bw = Int.random(in: 1...40, using: &rng), bh = Int.random(in: 1...40, using: &rng)
+            let x0 = Int.random(in: 0...(w - bw), using: &rng), y0 = Int.random(in: 0...(h - bh), using: &rng)
+            let kind = MaskPatterns.kinds[Int(l) % MaskPatterns.kinds.count]
+            let bits = MaskPatterns.make(kind, width: bw, height: bh, rng: &rng)
+            for y in 0..<bh { for x in 0..<bw where bits[y * bw + x] { labels[x0 + x, y0 + y] = l } }
+        }
+        let dna = Image<UInt16>(width: w, height: h, pixels: (0..<(w * h)).map { _ in UInt16(truncatingIfNeeded: rng.next() % 5000) })
+        try crossCheck(labels: labels, channels: [Channel(name: "DNA", image: .uint16(dna))], note: "random patterns")
+    }
 }
