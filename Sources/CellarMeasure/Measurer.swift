@@ -59,8 +59,9 @@ public final class Measurer {
     var hull = HullScratch()
     var intensity = IntensityScratch()
 
-    /// Labels above this are compacted first (a label-indexed table would be too large).
-    static let directLabelLimit = 1 << 22
+    /// Labels above `65536 + pixels / 8` are compacted first (a label-indexed statistics table
+    /// would be too large); segmentations numbered 1…N never get there.
+    static func directLabelLimit(pixels: Int) -> Int { 65536 + pixels / 8 }
 
     public init(objectName: String = "Nuclei") {
         self.objectName = objectName
@@ -104,6 +105,7 @@ public final class Measurer {
         runs.removeAll(keepingCapacity: true)
         let w = labels.width, h = labels.height
         var maxLabel = 0
+        let limit = Self.directLabelLimit(pixels: w * h)
         let ok = labels.pixels.withUnsafeBufferPointer { lp -> Bool in
             guard let base = lp.baseAddress else { return true }
             for y in 0..<h {
@@ -117,8 +119,8 @@ public final class Measurer {
                     while x < w && row[x] == l { x += 1 }
                     let li = Int(l)
                     if li >= stats.count {
-                        if li > Self.directLabelLimit { return false }
-                        stats.append(contentsOf: repeatElement(LabelStats(), count: Swift.max(li + 1, stats.count * 2) - stats.count))
+                        if li > limit { return false }
+                        stats.append(contentsOf: repeatElement(LabelStats(), count: Swift.min(limit + 1, Swift.max(li + 1, stats.count * 2)) - stats.count))
                     }
                     maxLabel = Swift.max(maxLabel, li)
                     runs.append(Run(y: Int32(y), x0: Int32(x0), x1: Int32(x - 1), label: l))
