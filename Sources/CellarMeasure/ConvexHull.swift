@@ -10,16 +10,25 @@
 /// Each is O(rows) to build (monotone chain over points already in order) and O(rows + hull
 /// vertices) to rasterise; Feret diameters are O(hull vertices²) (hulls of nuclei have ~20–40
 /// vertices).
+/// An integer point (plain struct: generic SIMD types are slow in these loops).
+struct IPoint: Equatable {
+    var x: Int64
+    var y: Int64
+    @inline(__always) init(_ x: Int64, _ y: Int64) { self.x = x; self.y = y }
+    static let zero = IPoint(0, 0)
+    @inline(__always) static func - (a: IPoint, b: IPoint) -> IPoint { IPoint(a.x - b.x, a.y - b.y) }
+}
+
 struct HullScratch {
     /// Candidate points, then hull vertices (x, y) — coordinates scaled per use.
-    var pts: [SIMD2<Int64>] = []
+    var pts: [IPoint] = []
     /// Hull vertices are `hull[0..<hullCount]` (the array is a reused fixed-size buffer).
-    var hull: [SIMD2<Int64>] = []
+    var hull: [IPoint] = []
     var hullCount = 0
 
     /// 2-D cross product of (a − o) × (b − o).
     @inline(__always)
-    static func cross(_ o: SIMD2<Int64>, _ a: SIMD2<Int64>, _ b: SIMD2<Int64>) -> Int64 {
+    static func cross(_ o: IPoint, _ a: IPoint, _ b: IPoint) -> Int64 {
         (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x)
     }
 
@@ -28,7 +37,7 @@ struct HullScratch {
     /// O(points).
     mutating func buildHull() {
         let n = pts.count
-        if hull.count < 2 * n + 2 { hull = [SIMD2<Int64>](repeating: .zero, count: 2 * n + 64) }
+        if hull.count < 2 * n + 2 { hull = [IPoint](repeating: .zero, count: 2 * n + 64) }
         var k = 0
         pts.withUnsafeBufferPointer { p in
             hull.withUnsafeMutableBufferPointer { h in
@@ -66,7 +75,7 @@ struct HullScratch {
             var maxD2: Int64 = 0
             for i in 0..<m {
                 for j in (i + 1)..<m {
-                    let d = h[i] &- h[j]
+                    let d = h[i] - h[j]
                     maxD2 = Swift.max(maxD2, d.x &* d.x &+ d.y &* d.y)
                 }
             }
@@ -76,7 +85,7 @@ struct HullScratch {
                 let a = h[i], b = h[i + 1 == m ? 0 : i + 1]
                 var far: Int64 = 0
                 for j in 0..<m { far = Swift.max(far, Self.cross(a, b, h[j])) }
-                let e = b &- a
+                let e = b - a
                 minWidth = Swift.min(minWidth, Double(far) / Double(e.x &* e.x &+ e.y &* e.y).squareRoot())
             }
             return (minWidth, Double(maxD2).squareRoot())
@@ -87,8 +96,8 @@ struct HullScratch {
     mutating func loadCentres(rowMin: UnsafeBufferPointer<Int32>, rowMax: UnsafeBufferPointer<Int32>, height: Int) {
         pts.removeAll(keepingCapacity: true)
         for r in 0..<height where rowMin[r] != Int32.max {
-            pts.append(SIMD2(Int64(rowMin[r]), Int64(r)))
-            if rowMax[r] != rowMin[r] { pts.append(SIMD2(Int64(rowMax[r]), Int64(r))) }
+            pts.append(IPoint(Int64(rowMin[r]), Int64(r)))
+            if rowMax[r] != rowMin[r] { pts.append(IPoint(Int64(rowMax[r]), Int64(r))) }
         }
     }
 
@@ -97,8 +106,8 @@ struct HullScratch {
     mutating func loadMidpoints(rowMin: UnsafeBufferPointer<Int32>, rowMax: UnsafeBufferPointer<Int32>, height: Int) {
         pts.removeAll(keepingCapacity: true)
         @inline(__always) func add(_ lo: Int64, _ hi: Int64, _ y: Int64) {
-            pts.append(SIMD2(lo, y))
-            if hi != lo { pts.append(SIMD2(hi, y)) }
+            pts.append(IPoint(lo, y))
+            if hi != lo { pts.append(IPoint(hi, y)) }
         }
         for level in 0...height {
             // Odd level between row level-1 (bottom midpoints) and row level (top midpoints).
@@ -142,7 +151,7 @@ struct HullScratch {
             let pa = hull[a], qa = hull[(a + 1) % m]
             let pb = hull[b], qb = hull[(b + m - 1) % m]
             // X on an edge p→q at y: N/D with D = qy − py > 0 (or the vertex itself when flat).
-            @inline(__always) func bounds(_ p: SIMD2<Int64>, _ q: SIMD2<Int64>) -> (lo: Int64, hi: Int64) {
+            @inline(__always) func bounds(_ p: IPoint, _ q: IPoint) -> (lo: Int64, hi: Int64) {
                 let d = q.y - p.y
                 if d == 0 { // y == p.y == q.y cannot happen strictly inside; treat as the segment
                     let l = Swift.min(p.x, q.x), h = Swift.max(p.x, q.x)

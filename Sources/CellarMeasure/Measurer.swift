@@ -40,6 +40,12 @@ import CellarImage
 ///   beyond the image border a pixel neighbours itself); CenterMassIntensity_X/Y =
 ///   Σ x·v / Σ v; MassDisplacement = distance from (Center_X, Center_Y) to it.
 public final class Measurer {
+    /// Why a field cannot be measured.
+    public enum MeasureError: Error, Sendable, Equatable {
+        /// A channel image does not have the label image's size.
+        case sizeMismatch(channel: String, width: Int, height: Int, labelsWidth: Int, labelsHeight: Int)
+    }
+
     public let objectName: String
 
     struct Run { var y: Int32; var x0: Int32; var x1: Int32; var label: UInt32 }
@@ -69,18 +75,20 @@ public final class Measurer {
 
     /// Measures every object of `labels` (0 = background; any positive label is an object,
     /// numbering need not be consecutive) in each channel. Rows are in increasing label order
-    /// and `Number_Object_Number` is the label value. Channels must have the labels' size.
-    /// O(width × height + Σ object pixels × channels).
-    public func measure(labels: Image<UInt32>, channels: [Channel]) -> FieldMeasurements {
-        for c in channels {
-            precondition(c.width == labels.width && c.height == labels.height,
-                         "channel \(c.name) is \(c.width)×\(c.height), labels \(labels.width)×\(labels.height)")
+    /// and `Number_Object_Number` is the label value. Float channels containing NaN give NaN
+    /// (NULL) statistics for the objects that cover them.
+    /// - Throws: ``MeasureError/sizeMismatch`` if a channel's size differs from the labels'.
+    /// - Complexity: O(width × height + Σ object pixels × channels).
+    public func measure(labels: Image<UInt32>, channels: [Channel]) throws(MeasureError) -> FieldMeasurements {
+        for c in channels where c.width != labels.width || c.height != labels.height {
+            throw .sizeMismatch(channel: c.name, width: c.width, height: c.height,
+                                labelsWidth: labels.width, labelsHeight: labels.height)
         }
         let fs = FeatureSet(objectName: objectName, channels: channels.map(\.name))
         if !scanRuns(labels) {
             // Huge label values: compact to 1..N, measure, then restore the numbers.
             let (compact, original) = Self.compactLabels(labels)
-            let m = measure(labels: compact, channels: channels)
+            let m = try measure(labels: compact, channels: channels)
             return Self.restoreNumbers(m, original: original)
         }
         groupRuns()
@@ -111,7 +119,17 @@ public final class Measurer {
             for y in 0..<h {
                 let row = base + y * w
                 var x = 0
+                let raw = UnsafeRawPointer(row)
                 while x < w {
+                    // Skip background 8 pixels at a time.
+                    while x + 8 <= w {
+                        let p = raw + x * 4
+                        if p.loadUnaligned(as: UInt64.self) | p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                            | p.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+                            | p.loadUnaligned(fromByteOffset: 24, as: UInt64.self) != 0 { break }
+                        x += 8
+                    }
+                    guard x < w else { break }
                     let l = row[x]
                     if l == 0 { x += 1; continue }
                     let x0 = x

@@ -14,6 +14,7 @@ struct BenchmarkTests {
     @Test(.enabled(if: enabled, "set CELLAR_BENCH=1"))
     func syntheticField() {
         print(MeasureBenchmark.runSynthetic(iterations: 100))
+        print(MeasureBenchmark.runSynthetic(iterations: 100, channels: 3))
     }
 
     @Test(.enabled(if: enabled && ProcessInfo.processInfo.environment["CELLAR_BENCH_RAW"] != nil, "set CELLAR_BENCH_RAW"))
@@ -24,6 +25,6 @@ struct BenchmarkTests {
         let d = try Data(contentsOf: URL(fileURLWithPath: dir + "/dna.u16"))
         let labels = Image<UInt32>(width: side, height: side, pixels: l.withUnsafeBytes { Array($0.bindMemory(to: UInt32.self)) })
         let dna = Image<UInt16>(width: side, height: side, pixels: d.withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) })
-        print(MeasureBenchmark.run(labels: labels, channels: [Channel(name: "DNA", image: .uint16(dna))], iterations: 100))
+        print(try MeasureBenchmark.run(labels: labels, channels: [Channel(name: "DNA", image: .uint16(dna))], iterations: 100))
     }
 }

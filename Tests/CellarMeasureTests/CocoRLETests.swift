@@ -57,7 +57,7 @@ struct CocoRLETests {
         case "awkward": labels = TestFields.awkward().labels
         default: labels = try SharedData.load("stardist_dsb_crop", "img2d", "tif").labels
         }
-        let m = Measurer().measure(labels: labels, channels: [])
+        let m = try Measurer().measure(labels: labels, channels: [])
         let dir = try PythonEnv.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         try RawFile.write(labels, to: dir.appendingPathComponent("labels.u32"))

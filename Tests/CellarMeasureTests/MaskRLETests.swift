@@ -86,7 +86,7 @@ struct MaskRLETests {
                 let bits = MaskPatterns.make(kind, width: bw, height: bh, rng: &rng)
                 for y in 0..<bh { for x in 0..<bw where bits[y * bw + x] { labels[x0 + x, y0 + y] = l } }
             }
-            let m = Measurer().measure(labels: labels, channels: [])
+            let m = try Measurer().measure(labels: labels, channels: [])
             let rebuilt = try LabelImage.rebuild(width: w, height: h, masks: m.masks)
             #expect(rebuilt == labels, "trial \(trial)")
             for mask in m.masks {
@@ -103,7 +103,7 @@ struct MaskRLETests {
 
     @Test func syntheticFieldBytesPerCell() throws {
         let f = SyntheticCells.field(seed: 1)
-        let m = Measurer().measure(labels: f.labels, channels: [])
+        let m = try Measurer().measure(labels: f.labels, channels: [])
         #expect(try LabelImage.rebuild(width: 1024, height: 1024, masks: m.masks) == f.labels)
         print("synthetic 1024² field: \(m.masks.count) cells, mask RLE \(m.masks.meanBytesPerMask) B/cell (+ box)")
     }

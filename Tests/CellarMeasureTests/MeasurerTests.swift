@@ -34,14 +34,14 @@ struct MeasurerTests {
         #expect(two.columnNames[FeatureSet.column(.area)] == "Cells_AreaShape_Area")
     }
 
-    @Test func undefinedValuesAreNil() {
+    @Test func undefinedValuesAreNil() throws {
         // Object 1: one pixel (perimeter 0 → FormFactor undefined); object 2: zero intensity.
         var labels = Image<UInt32>(width: 8, height: 8)
         labels[2, 2] = 1
         for y in 4..<7 { for x in 4..<7 { labels[x, y] = 2 } }
         var dna = Image<UInt16>(width: 8, height: 8, fill: 1000)
         for y in 4..<7 { for x in 4..<7 { dna[x, y] = 0 } }
-        let m = Measurer().measure(labels: labels, channels: [Channel(name: "DNA", image: .uint16(dna))])
+        let m = try Measurer().measure(labels: labels, channels: [Channel(name: "DNA", image: .uint16(dna))])
         let t = m.table
         #expect(t.rowCount == 2)
         #expect(t[0, FeatureSet.column(.formFactor)] == nil)
@@ -56,7 +56,7 @@ struct MeasurerTests {
     }
 
     @Test func emptyAndNonConsecutiveAndHugeLabels() throws {
-        let empty = Measurer().measure(labels: Image<UInt32>(width: 5, height: 4), channels: [])
+        let empty = try Measurer().measure(labels: Image<UInt32>(width: 5, height: 4), channels: [])
         #expect(empty.table.rowCount == 0 && empty.masks.count == 0)
 
         var labels = Image<UInt32>(width: 10, height: 10)
@@ -64,38 +64,46 @@ struct MeasurerTests {
         labels[5, 5] = 3_000_000_000   // far above the direct label table: compacted internally
         labels[6, 5] = 3_000_000_000
         labels[8, 8] = 12
-        let m = Measurer().measure(labels: labels, channels: [])
+        let m = try Measurer().measure(labels: labels, channels: [])
         #expect(m.table.objectNumbers == [7, 12, 3_000_000_000])
         #expect(m.masks.map(\.objectNumber) == [7, 12, 3_000_000_000])
         #expect(m.table[2, FeatureSet.column(.area)] == 2)
         #expect(try LabelImage.rebuild(width: 10, height: 10, masks: m.masks) == labels)
     }
 
-    @Test func measurerReuseGivesIdenticalResults() {
+    @Test func measurerReuseGivesIdenticalResults() throws {
         let a = SyntheticCells.field(width: 200, height: 150, cells: 30, radius: 9, seed: 1)
         let b = SyntheticCells.field(width: 400, height: 90, cells: 40, radius: 30, seed: 2)
         let ca = [Channel(name: "DNA", image: .uint16(a.dna))]
         let cb = [Channel(name: "DNA", image: .uint16(b.dna))]
         let shared = Measurer()
-        let a1 = shared.measure(labels: a.labels, channels: ca)
-        _ = shared.measure(labels: b.labels, channels: cb)
-        let a2 = shared.measure(labels: a.labels, channels: ca)
-        let fresh = Measurer().measure(labels: a.labels, channels: ca)
+        let a1 = try shared.measure(labels: a.labels, channels: ca)
+        _ = try shared.measure(labels: b.labels, channels: cb)
+        let a2 = try shared.measure(labels: a.labels, channels: ca)
+        let fresh = try Measurer().measure(labels: a.labels, channels: ca)
         #expect(a1.table.values.elementsEqual(a2.table.values) { $0 == $1 || ($0.isNaN && $1.isNaN) })
         #expect(a1.table.values.elementsEqual(fresh.table.values) { $0 == $1 || ($0.isNaN && $1.isNaN) })
         #expect(Array(a1.masks.rleBytes) == Array(a2.masks.rleBytes))
     }
 
-    @Test func floatChannelMatchesIntegerChannel() {
+    @Test func floatChannelMatchesIntegerChannel() throws {
         let f = SyntheticCells.field(width: 128, height: 128, cells: 12, radius: 10, seed: 4)
         let asFloat = f.dna.map { Float($0) }
-        let m = Measurer().measure(labels: f.labels, channels: [Channel(name: "A", image: .uint16(f.dna)),
+        let m = try Measurer().measure(labels: f.labels, channels: [Channel(name: "A", image: .uint16(f.dna)),
                                                                 Channel(name: "B", image: asFloat, fullScale: 65535)])
         for r in 0..<m.table.rowCount {
             for feat in IntensityFeature.allCases {
                 let a = m.table[r, FeatureSet.column(feat, channel: 0)]!, b = m.table[r, FeatureSet.column(feat, channel: 1)]!
                 #expect(abs(a - b) <= 1e-12 * max(1, abs(a)), "\(feat)")
             }
+        }
+    }
+
+    @Test func channelSizeMismatchThrows() {
+        let labels = Image<UInt32>(width: 4, height: 4, fill: 1)
+        let small = Image<UInt16>(width: 4, height: 3)
+        #expect(throws: Measurer.MeasureError.sizeMismatch(channel: "DNA", width: 4, height: 3, labelsWidth: 4, labelsHeight: 4)) {
+            try Measurer().measure(labels: labels, channels: [Channel(name: "DNA", image: .uint16(small))])
         }
     }
 }

@@ -70,7 +70,7 @@ func crossCheck(labels: Image<UInt32>, channels: [Channel], note: String) throws
     }
     let rows = order.map { parsed[$0]! }
 
-    let m = Measurer().measure(labels: labels, channels: channels)
+    let m = try Measurer().measure(labels: labels, channels: channels)
     let t = m.table
     #expect(t.rowCount == rows.count, "\(note): object count")
     let byNumber = Dictionary(uniqueKeysWithValues: t.objectNumbers.enumerated().map { ($1, $0) })

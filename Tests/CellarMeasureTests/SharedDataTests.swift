@@ -43,7 +43,7 @@ struct SharedDataTests {
     func masksRebuildLabelsExactly(_ sample: String) throws {
         let p = sample.split(separator: "/").map(String.init)
         let (labels, image) = try SharedData.load(p[0], p[1], p[2])
-        let m = Measurer().measure(labels: labels, channels: [Channel(name: "DNA", image: image)])
+        let m = try Measurer().measure(labels: labels, channels: [Channel(name: "DNA", image: image)])
         let rebuilt = try LabelImage.rebuild(width: labels.width, height: labels.height, masks: m.masks)
         #expect(rebuilt == labels)
         #expect(m.masks.count == Set(labels.pixels).subtracting([0]).count)
