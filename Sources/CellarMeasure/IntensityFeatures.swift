@@ -41,7 +41,7 @@ extension Float: SortKeyPixel {
 struct IntensityScratch {
     var keys: [UInt32] = []
     var tmp: [UInt32] = []
-    var counts = [Int](repeating: 0, count: 256)
+    var counts = [UInt32](repeating: 0, count: 1024)
 
     mutating func ensure(_ n: Int) {
         if keys.count < n {
@@ -52,7 +52,8 @@ struct IntensityScratch {
     }
 
     /// Sorts `keys[0..<n]` ascending: insertion sort for small n, otherwise LSD radix sort on
-    /// the bytes that vary (`varying` = OR ^ AND of all keys). O(n × varying bytes).
+    /// the bytes that vary (`varying` = OR ^ AND of all keys), all digit histograms taken in
+    /// one read pass. O(n × varying bytes).
     mutating func sort(_ n: Int, varying: UInt32) {
         keys.withUnsafeMutableBufferPointer { k in
             if n <= 48 {
@@ -64,27 +65,47 @@ struct IntensityScratch {
                 }
                 return
             }
+            // Shifts of the varying bytes, packed 8 bits each (at most 4 digits).
+            var packed: UInt32 = 0, nd = 0
+            for byte in 0..<4 where (varying >> UInt32(byte * 8)) & 0xff != 0 {
+                packed |= UInt32(byte * 8) << UInt32(nd * 8)
+                nd += 1
+            }
+            guard nd > 0 else { return }
+            @inline(__always) func shift(_ j: Int) -> UInt32 { (packed >> UInt32(j * 8)) & 0xff }
             tmp.withUnsafeMutableBufferPointer { t in
                 counts.withUnsafeMutableBufferPointer { c in
+                    for i in 0..<(nd * 256) { c[i] = 0 }
+                    let s0 = shift(0), s1 = shift(1)
+                    if nd == 1 {
+                        for i in 0..<n { c[Int((k[i] >> s0) & 0xff)] &+= 1 }
+                    } else if nd == 2 {
+                        for i in 0..<n {
+                            let v = k[i]
+                            c[Int((v >> s0) & 0xff)] &+= 1
+                            c[256 + Int((v >> s1) & 0xff)] &+= 1
+                        }
+                    } else {
+                        for i in 0..<n {
+                            let v = k[i]
+                            for j in 0..<nd { c[j * 256 + Int((v >> shift(j)) & 0xff)] &+= 1 }
+                        }
+                    }
                     var src = k.baseAddress!, dst = t.baseAddress!
-                    var swapped = false
-                    for byte in 0..<4 {
-                        let shift = UInt32(byte * 8)
-                        guard (varying >> shift) & 0xff != 0 else { continue }
-                        for i in 0..<256 { c[i] = 0 }
-                        for i in 0..<n { c[Int((src[i] >> shift) & 0xff)] += 1 }
-                        var sum = 0
-                        for i in 0..<256 { let v = c[i]; c[i] = sum; sum += v }
+                    for j in 0..<nd {
+                        let sh = shift(j)
+                        let h = c.baseAddress! + j * 256
+                        var sum: UInt32 = 0
+                        for i in 0..<256 { let v = h[i]; h[i] = sum; sum &+= v }
                         for i in 0..<n {
                             let v = src[i]
-                            let d = Int((v >> shift) & 0xff)
-                            dst[c[d]] = v
-                            c[d] += 1
+                            let d = Int((v >> sh) & 0xff)
+                            dst[Int(h[d])] = v
+                            h[d] &+= 1
                         }
                         swap(&src, &dst)
-                        swapped.toggle()
                     }
-                    if swapped { for i in 0..<n { k[i] = t[i] } }
+                    if nd % 2 == 1 { for i in 0..<n { k[i] = t[i] } }
                 }
             }
         }

@@ -106,4 +106,33 @@ struct MeasurerTests {
             try Measurer().measure(labels: labels, channels: [Channel(name: "DNA", image: .uint16(small))])
         }
     }
+
+    /// Negative, positive and tied float values sort correctly (quantiles by CellProfiler's rule).
+    @Test func floatQuantilesWithNegativeValues() throws {
+        var rng = SyntheticCells.RNG(seed: 8)
+        let w = 30, h = 20
+        let labels = Image<UInt32>(width: w, height: h, fill: 1)
+        let img = Image<Float>(width: w, height: h, pixels: (0..<(w * h)).map { _ in
+            Float(Int(rng.next() % 2001) - 1000) / 7 })
+        let m = try Measurer().measure(labels: labels, channels: [Channel(name: "F", image: img)])
+        let v = img.pixels.map(Double.init).sorted()
+        func q(_ f: Double) -> Double {
+            let p = Double(v.count) * f, i = Int(p), t = p - Double(i)
+            return i < v.count - 1 ? v[i] * (1 - t) + v[i + 1] * t : v[i]
+        }
+        let med = q(0.5)
+        let dev = v.map { abs($0 - med) }.sorted()
+        let p = Double(dev.count) * 0.5, i = Int(p), t = p - Double(i)
+        let mad = i < dev.count - 1 ? dev[i] * (1 - t) + dev[i + 1] * t : dev[i]
+        let t0 = m.table
+        #expect(t0[0, FeatureSet.column(.minIntensity, channel: 0)] == v.first)
+        #expect(t0[0, FeatureSet.column(.maxIntensity, channel: 0)] == v.last)
+        #expect(t0[0, FeatureSet.column(.lowerQuartileIntensity, channel: 0)] == q(0.25))
+        #expect(t0[0, FeatureSet.column(.medianIntensity, channel: 0)] == med)
+        #expect(t0[0, FeatureSet.column(.upperQuartileIntensity, channel: 0)] == q(0.75))
+        #expect(t0[0, FeatureSet.column(.madIntensity, channel: 0)] == mad)
+        // The whole image is one object: no edge pixels (beyond the border a pixel neighbours itself).
+        #expect(t0[0, FeatureSet.column(.meanIntensityEdge, channel: 0)] == nil)
+        #expect(t0[0, FeatureSet.column(.integratedIntensityEdge, channel: 0)] == 0)
+    }
 }
