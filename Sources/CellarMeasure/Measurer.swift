@@ -115,7 +115,8 @@ public final class Measurer {
     /// Pass 1: runs of equal non-zero label per row, with per-label area, run count and box.
     /// Returns false (and measures nothing) if a label exceeds `directLabelLimit`.
     func scanRuns(_ labels: Image<UInt32>) -> Bool {
-        for i in stats.indices where stats[i].area != 0 { stats[i] = LabelStats() }
+        // Only the previous field's labels are dirty (an aborted scan clears everything).
+        for l in objects { stats[Int(l)] = LabelStats() }
         runs.removeAll(keepingCapacity: true)
         let w = labels.width, h = labels.height
         var maxLabel = 0
