@@ -22,6 +22,7 @@ let package = Package(
         .target(name: "CImageIO", dependencies: ["CTIFF", "CPNG"]),
         .target(name: "CellarImage", dependencies: ["CImageIO", "CTIFF"]),
         .target(name: "CellarSynth", dependencies: ["CellarImage"]),
+        .target(name: "CellarMeasure", dependencies: ["CellarImage"]),
         .target(
             name: "CellarIngest",
             dependencies: [
@@ -38,12 +39,13 @@ let package = Package(
             ]),
         .testTarget(name: "CellarImageTests", dependencies: ["CellarImage"]),
         .testTarget(name: "CellarSynthTests", dependencies: ["CellarSynth", "CellarImage"]),
+        .testTarget(name: "CellarMeasureTests", dependencies: ["CellarMeasure", "CellarImage"]),
         .testTarget(name: "CellarIngestTests", dependencies: ["CellarIngest", "CellarImage"]),
     ],
     swiftLanguageModes: [.v6]
 )
 
-// Whole-module optimisation and no exclusivity checks in the pixel loops' release builds.
+// No exclusivity checks in release builds: the pixel loops use unsafe buffers.
 for target in package.targets where target.type == .regular || target.type == .executable {
     target.swiftSettings = (target.swiftSettings ?? []) + [
         .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
