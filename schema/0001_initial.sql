@@ -82,9 +82,14 @@ CREATE TABLE cell (
     -- kept. Features of further stains (channels other than DNA) are columns added on first use
     -- by the writer (ALTER TABLE ADD COLUMN, e.g. Nuclei_Intensity_MeanIntensity_GFP), taking the
     -- *_DNA columns below as templates; read the column list with PRAGMA table_info(cell).
+    -- Column order is CellarMeasure's FeatureSet order: object number, location, AreaShape,
+    -- then per channel Intensity and CenterMassIntensity.
     id            INTEGER PRIMARY KEY,
     field_id      INTEGER NOT NULL REFERENCES field(id) ON DELETE CASCADE,
     object_number INTEGER NOT NULL CHECK (object_number >= 1), -- label 1..cell_count
+    Nuclei_Number_Object_Number                  REAL, -- label in the field's label image (= object_number)
+    Nuclei_Location_Center_X                     REAL, -- centroid column
+    Nuclei_Location_Center_Y                     REAL, -- centroid row
     Nuclei_AreaShape_Area                        REAL, -- pixels in the object
     Nuclei_AreaShape_Perimeter                   REAL, -- length of the outer boundary, pixels
     Nuclei_AreaShape_FormFactor                  REAL, -- 4*pi*Area / Perimeter^2 (1 for a disk)
@@ -119,11 +124,8 @@ CREATE TABLE cell (
     Nuclei_Intensity_IntegratedIntensityEdge_DNA REAL, -- sum of intensities on the object's edge pixels
     Nuclei_Intensity_MeanIntensityEdge_DNA       REAL, -- mean intensity on the edge pixels
     Nuclei_Intensity_MassDisplacement_DNA        REAL, -- distance between the centroid and the intensity-weighted centre
-    Nuclei_Location_Center_X                     REAL, -- centroid column
-    Nuclei_Location_Center_Y                     REAL, -- centroid row
     Nuclei_Location_CenterMassIntensity_X_DNA    REAL, -- intensity-weighted centre, column
     Nuclei_Location_CenterMassIntensity_Y_DNA    REAL, -- intensity-weighted centre, row
-    Nuclei_Number_Object_Number                  REAL, -- label in the field's label image (= object_number)
     UNIQUE (field_id, object_number)
 ) STRICT;
 

@@ -139,35 +139,39 @@ enum FieldCommit {
         sqlite3_reset(stmt)
     }
 
-    /// One row per mask; the RLE bytes are bound without copying. O(cells).
-    private static func insertMasks(_ masks: [StoredMask], firstID: Int64, db: Database) throws {
+    /// One row per mask; the RLE bytes are bound straight from the field's buffer. O(cells).
+    private static func insertMasks(_ masks: StoredMasks, firstID: Int64, db: Database) throws {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO cell_mask(cell_id, x, y, width, height, rle) VALUES (?, ?, ?, ?, ?, ?)
             """)
         let stmt = statement.sqliteStatement
         let connection = db.sqliteConnection
-        for (index, mask) in masks.enumerated() {
-            sqlite3_reset(stmt)
-            sqlite3_bind_int64(stmt, 1, firstID + Int64(index))
-            sqlite3_bind_int64(stmt, 2, Int64(mask.x))
-            sqlite3_bind_int64(stmt, 3, Int64(mask.y))
-            sqlite3_bind_int64(stmt, 4, Int64(mask.width))
-            sqlite3_bind_int64(stmt, 5, Int64(mask.height))
-            let error: DatabaseError? = mask.rle.withUnsafeBytes { bytes in
-                if let base = bytes.baseAddress, bytes.count > 0 {
-                    // SQLITE_STATIC (nil destructor): the bytes stay valid until the step below.
-                    sqlite3_bind_blob(stmt, 6, base, Int32(bytes.count), nil)
-                } else {
-                    sqlite3_bind_zeroblob(stmt, 6, 0)
+        let error: DatabaseError? = masks.boxes.withUnsafeBufferPointer { boxes in
+            masks.rleOffsets.withUnsafeBufferPointer { offsets in
+                masks.rleBytes.withUnsafeBytes { bytes in
+                    defer {
+                        sqlite3_reset(stmt)
+                        sqlite3_bind_null(stmt, 6)  // drop the borrowed pointer before leaving
+                    }
+                    for i in 0 ..< masks.count {
+                        sqlite3_reset(stmt)
+                        sqlite3_bind_int64(stmt, 1, firstID + Int64(i))
+                        for k in 0 ..< 4 { sqlite3_bind_int64(stmt, Int32(2 + k), Int64(boxes[4 * i + k])) }
+                        let start = offsets[i], length = offsets[i + 1] - offsets[i]
+                        if let base = bytes.baseAddress, length > 0 {
+                            // SQLITE_STATIC (nil destructor): the bytes outlive the step below.
+                            sqlite3_bind_blob(stmt, 6, base + start, Int32(length), nil)
+                        } else {
+                            sqlite3_bind_zeroblob(stmt, 6, 0)
+                        }
+                        let rc = sqlite3_step(stmt)
+                        if rc != SQLITE_DONE { return stepError(rc, connection, stmt) }
+                    }
+                    return nil
                 }
-                let rc = sqlite3_step(stmt)
-                let error = rc == SQLITE_DONE ? nil : stepError(rc, connection, stmt)
-                sqlite3_reset(stmt)
-                sqlite3_bind_null(stmt, 6)  // drop the borrowed pointer before leaving the closure
-                return error
             }
-            if let error { throw error }
         }
+        if let error { throw error }
     }
 
     private static func stepError(_ rc: Int32, _ connection: OpaquePointer?, _ stmt: OpaquePointer?) -> DatabaseError {

@@ -85,16 +85,16 @@ public struct ImageRecord: Hashable, Sendable {
     }
 }
 
-/// A cell mask as stored: bounding box plus run lengths over the box (row-major, starting with
-/// a background run, alternating) as unsigned LEB128 varints. The store does not decode it.
+/// One cell mask: bounding box plus run lengths over the box (row-major, starting with a
+/// background run, alternating) as unsigned LEB128 varints. The store does not decode it.
 public struct StoredMask: Hashable, Sendable {
     public var x: Int
     public var y: Int
     public var width: Int
     public var height: Int
-    public var rle: [UInt8]
+    public var rle: ArraySlice<UInt8>
 
-    public init(x: Int, y: Int, width: Int, height: Int, rle: [UInt8]) {
+    public init(x: Int, y: Int, width: Int, height: Int, rle: ArraySlice<UInt8>) {
         self.x = x
         self.y = y
         self.width = width
@@ -103,10 +103,60 @@ public struct StoredMask: Hashable, Sendable {
     }
 }
 
+/// The masks of a field's cells, stored contiguously (no allocation per cell): the same layout
+/// as CellarMeasure's `MaskTable`, so handing its arrays over copies nothing.
+///
+/// Mask `i` (cell `i`, object number `i + 1`) has box `boxes[4i ..< 4i+4]` = x, y, width,
+/// height and RLE bytes `rleBytes[rleOffsets[i] ..< rleOffsets[i+1]]`.
+public struct StoredMasks: Hashable, Sendable, RandomAccessCollection {
+    public var boxes: [Int32]
+    /// `count + 1` offsets, starting at 0, non-decreasing, ending at `rleBytes.count`.
+    public var rleOffsets: [Int]
+    public var rleBytes: [UInt8]
+
+    public init(boxes: [Int32], rleOffsets: [Int], rleBytes: [UInt8]) {
+        self.boxes = boxes
+        self.rleOffsets = rleOffsets
+        self.rleBytes = rleBytes
+    }
+
+    /// No masks (a field stored without them).
+    public init() { self.init(boxes: [], rleOffsets: [0], rleBytes: []) }
+
+    /// Appends one mask. Amortised O(rle bytes).
+    public mutating func append(x: Int, y: Int, width: Int, height: Int, rle: some Collection<UInt8>) {
+        boxes.append(Int32(x)); boxes.append(Int32(y)); boxes.append(Int32(width)); boxes.append(Int32(height))
+        rleBytes.append(contentsOf: rle)
+        rleOffsets.append(rleBytes.count)
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { Swift.max(rleOffsets.count - 1, 0) }
+
+    public subscript(i: Int) -> StoredMask {
+        StoredMask(x: Int(boxes[4 * i]), y: Int(boxes[4 * i + 1]),
+                   width: Int(boxes[4 * i + 2]), height: Int(boxes[4 * i + 3]),
+                   rle: rleBytes[rleOffsets[i] ..< rleOffsets[i + 1]])
+    }
+
+    /// Whether boxes and offsets agree with each other. O(count).
+    var isWellFormed: Bool {
+        if rleOffsets.isEmpty { return boxes.isEmpty && rleBytes.isEmpty }
+        guard let first = rleOffsets.first, first == 0, rleOffsets.last == rleBytes.count,
+              boxes.count == 4 * count else { return false }
+        return rleOffsets.withUnsafeBufferPointer { o in
+            var ok = true
+            for i in 1 ..< o.count { ok = ok && o[i] >= o[i - 1] }
+            return ok
+        }
+    }
+}
+
 /// A finished field as the workers hand it to the writer.
 ///
-/// Cell `i` (0-based) is object number `i + 1`. `values` is row-major,
-/// `cellCount × featureColumns.count`; NaN is stored as NULL.
+/// Cell `i` (0-based) is object number `i + 1` (if a `*_Number_Object_Number` column is given,
+/// its values must say so). `values` is row-major, `cellCount × featureColumns.count`; NaN is
+/// stored as NULL.
 public struct IngestedField: Sendable {
     public var key: FieldKey
     public var images: [ImageRecord]
@@ -116,10 +166,10 @@ public struct IngestedField: Sendable {
     public var featureColumns: [String]
     public var values: [Double]
     /// One mask per cell, or empty when masks are not stored.
-    public var masks: [StoredMask]
+    public var masks: StoredMasks
 
     public init(key: FieldKey, images: [ImageRecord], cellCount: Int, featureColumns: [String],
-                values: [Double], masks: [StoredMask]) {
+                values: [Double], masks: StoredMasks) {
         self.key = key
         self.images = images
         self.cellCount = cellCount

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 
@@ -43,7 +44,7 @@ public struct FieldCells: Sendable {
     public var columns: [String]
     public var objectNumbers: [Int]
     public var values: [Double]
-    public var masks: [StoredMask]
+    public var masks: StoredMasks
 }
 
 /// A `run` row.
@@ -162,14 +163,17 @@ extension Store {
                     values.append(sqlite3_column_type(stmt, i) == SQLITE_NULL ? .nan : sqlite3_column_double(stmt, i))
                 }
             }
-            var masks: [StoredMask] = []
+            var masks = StoredMasks()
             if includeMasks {
-                masks = try Row.fetchAll(db, sql: """
+                let rows = try Row.fetchCursor(db, sql: """
                     SELECT m.x, m.y, m.width, m.height, m.rle FROM cell c JOIN cell_mask m ON m.cell_id = c.id
                     WHERE c.field_id = ? ORDER BY c.object_number
-                    """, arguments: [fieldID]).map { row in
-                    let blob: [UInt8] = (row[4] as DatabaseValue).storage.blobBytes
-                    return StoredMask(x: row[0], y: row[1], width: row[2], height: row[3], rle: blob)
+                    """, arguments: [fieldID])
+                while let row = try rows.next() {
+                    // Borrow the blob without copying it into a Data first.
+                    try row.withUnsafeData(atIndex: 4) { data in
+                        masks.append(x: row[0], y: row[1], width: row[2], height: row[3], rle: data ?? Data())
+                    }
                 }
             }
             return FieldCells(key: key, columns: columns, objectNumbers: objects, values: values, masks: masks)
@@ -222,12 +226,5 @@ extension Store {
             JOIN plate p ON p.id = w.plate_id
             WHERE p.name = ? AND w.row = ? AND w.col = ? AND f.site = ?
             """, arguments: [key.plate, key.row, key.column, key.site])
-    }
-}
-
-private extension DatabaseValue.Storage {
-    var blobBytes: [UInt8] {
-        if case .blob(let data) = self { return [UInt8](data) }
-        return []
     }
 }

@@ -64,7 +64,7 @@ public enum StoreBenchmark {
             SyntheticField.make(key: FieldKey(plate: "T", row: 1, column: 1, site: 1), cells: cellsPerField,
                                 columns: columns, seed: UInt64(i + 1))
         }
-        let rleBytes = templates.reduce(0) { $0 + $1.masks.reduce(0) { $0 + $1.rle.count } }
+        let rleBytes = templates.reduce(0) { $0 + $1.masks.rleBytes.count }
         let fieldCount = (cells + cellsPerField - 1) / cellsPerField
         let writer = try store.makeWriter(run: RunInfo(version: "bench", parametersJSON: "{}", parametersHash: "bench"))
 

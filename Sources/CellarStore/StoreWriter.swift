@@ -204,6 +204,19 @@ public actor StoreWriter {
         guard field.masks.isEmpty || field.masks.count == field.cellCount else {
             throw .invalidField(field.key, reason: "\(field.masks.count) masks for \(field.cellCount) cells")
         }
+        guard field.masks.isWellFormed else {
+            throw .invalidField(field.key, reason: "mask boxes/offsets do not match (\(field.masks.boxes.count) box values, \(field.masks.rleOffsets.count) offsets, \(field.masks.rleBytes.count) bytes)")
+        }
+        if let c = field.featureColumns.firstIndex(where: { $0.hasSuffix("_Number_Object_Number") }) {
+            let ok = field.values.withUnsafeBufferPointer { v in
+                var ok = true
+                for i in 0 ..< field.cellCount { ok = ok && v[i * m + c] == Double(i + 1) }
+                return ok
+            }
+            guard ok else {
+                throw .invalidField(field.key, reason: "rows must be objects 1...\(field.cellCount) in order (\(field.featureColumns[c]))")
+            }
+        }
         guard field.key.row >= 1, field.key.column >= 1, field.key.site >= 1, !field.key.plate.isEmpty else {
             throw .invalidField(field.key, reason: "plate must be non-empty; row, column and site start at 1")
         }

@@ -9,8 +9,9 @@ public enum SyntheticField {
         var rng = SplitMix64(seed: seed)
         let m = columns.count
         var values = [Double](repeating: 0, count: cells * m)
-        var masks: [StoredMask] = []
-        masks.reserveCapacity(cells)
+        var masks = StoredMasks()
+        masks.boxes.reserveCapacity(4 * cells)
+        masks.rleOffsets.reserveCapacity(cells + 1)
         let integral = columns.map { name in
             name.hasSuffix("_Area") || name.hasSuffix("ConvexArea") || name.hasSuffix("EulerNumber")
                 || name.contains("BoundingBox") || name.hasSuffix("Object_Number")
@@ -21,7 +22,7 @@ public enum SyntheticField {
             let cx = a + Int(rng.next() % UInt64(1024 - 2 * a)), cy = b + Int(rng.next() % UInt64(1024 - 2 * b))
             rle.removeAll(keepingCapacity: true)
             let area = ellipseRLE(a: a, b: b, into: &rle)
-            masks.append(StoredMask(x: cx - a, y: cy - b, width: 2 * a + 1, height: 2 * b + 1, rle: rle))
+            masks.append(x: cx - a, y: cy - b, width: 2 * a + 1, height: 2 * b + 1, rle: rle)
             for c in 0 ..< m {
                 var x: Double
                 if integral[c] {

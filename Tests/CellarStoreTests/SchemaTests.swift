@@ -28,10 +28,11 @@ import Testing
             let store = try Store.create(at: path)
             let columns = try store.featureColumns()
             #expect(columns.count == 39)
-            #expect(columns.first == "Nuclei_AreaShape_Area")
+            #expect(columns.first == "Nuclei_Number_Object_Number")
+            #expect(columns[3] == "Nuclei_AreaShape_Area")
             #expect(columns.contains("Nuclei_Intensity_MassDisplacement_DNA"))
             #expect(columns.contains("Nuclei_Location_CenterMassIntensity_Y_DNA"))
-            #expect(columns.last == "Nuclei_Number_Object_Number")
+            #expect(columns.last == "Nuclei_Location_CenterMassIntensity_Y_DNA")
             #expect(columns.allSatisfy { $0.hasPrefix("Nuclei_") })
             _ = try await writeFields(store, keys: keys(count: 3), cells: 10)
             let settings = try await store.reader.read { db in

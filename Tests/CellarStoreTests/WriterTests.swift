@@ -11,7 +11,8 @@ import Testing
         let columns = try store.featureColumns()
         let key = FieldKey(plate: "P1", row: 2, column: 3, site: 1)
         var field = SyntheticField.make(key: key, cells: 60, columns: columns, seed: 7)
-        field.values[5] = .nan
+        let extent = try #require(columns.firstIndex(of: "Nuclei_AreaShape_Extent"))
+        field.values[extent] = .nan  // cell 1
         let writer = try store.makeWriter(run: testRun)
         try await writer.submit(field)
         let summary = try await writer.finish()
@@ -29,12 +30,12 @@ import Testing
         let nulls = try await store.reader.read { db in
             try Row.fetchOne(db, sql: """
                 SELECT count(*) FILTER (WHERE Nuclei_AreaShape_Extent IS NULL),
-                       count(*) FILTER (WHERE Nuclei_Location_CenterMassIntensity_Y_DNA IS NULL),
+                       count(*) FILTER (WHERE Nuclei_Location_CenterMassIntensity_X_DNA IS NULL),
                        count(*) FILTER (WHERE typeof(Nuclei_AreaShape_Area) <> 'real')
                 FROM cell
                 """).map { [$0[0] as Int, $0[1] as Int, $0[2] as Int] }
         }
-        #expect(nulls == [1, 2, 0])  // field.values[5]; the synthetic NaN of cells 1 and 51
+        #expect(nulls == [1, 2, 0])  // cell 1's Extent; the synthetic NaN of cells 1 and 51
         #expect(try store.images(of: key).map(\.channel) == ["DNA"])
         #expect(try store.cells(of: FieldKey(plate: "P1", row: 2, column: 3, site: 2)) == nil)
     }
@@ -163,6 +164,16 @@ import Testing
             var bad = SyntheticField.make(key: key, cells: 2, columns: columns, seed: 1)
             bad.values.removeLast()
             try await writer.submit(bad)
+        }
+        await #expect(throws: StoreError.self) {
+            var shuffled = SyntheticField.make(key: key, cells: 3, columns: columns, seed: 1)
+            shuffled.values.swapAt(0, columns.count)  // object numbers 2, 1, 3
+            try await writer.submit(shuffled)
+        }
+        await #expect(throws: StoreError.self) {
+            var broken = SyntheticField.make(key: key, cells: 3, columns: columns, seed: 1)
+            broken.masks.rleOffsets[1] = broken.masks.rleBytes.count + 1
+            try await writer.submit(broken)
         }
         await #expect(throws: StoreError.invalidField(key, reason: "images must have distinct channels and paths")) {
             var twice = SyntheticField.make(key: key, cells: 1, columns: columns, seed: 1)
