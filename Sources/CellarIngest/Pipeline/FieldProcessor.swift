@@ -1,0 +1,146 @@
+import CellarImage
+import CellarMeasure
+import CellarSegment
+import CellarStore
+import Foundation
+
+/// Milliseconds per stage of processing one field.
+public struct StageTimes: Sendable, Hashable {
+    public var read = 0.0
+    public var segmentation = SegmentationProfile()
+    public var measure = 0.0
+    public var write = 0.0
+
+    public init() {}
+
+    public static func += (a: inout StageTimes, b: StageTimes) {
+        a.read += b.read; a.segmentation += b.segmentation; a.measure += b.measure; a.write += b.write
+    }
+
+    /// `read 0.35  blur 1.20 … measure 1.9  write 0.8 ms` per field, over `fields` fields.
+    public func summary(fields: Int) -> String {
+        let n = Double(max(fields, 1))
+        let seg = segmentation.divided(by: n)
+        var parts = [("read", read / n)]
+        parts += seg.stages.map { ($0.name, $0.ms) }
+        parts += [("measure+encode", measure / n), ("write", write / n)]
+        let total = parts.reduce(0) { $0 + $1.1 }
+        return parts.map { "\($0.0) \(String(format: "%.2f", $0.1))" }.joined(separator: "  ")
+            + String(format: "  total %.2f ms/field", total)
+    }
+}
+
+/// What a worker made of a field.
+enum FieldOutcome: Sendable {
+    case done(IngestedField, StageTimes)
+    case failed(FailureRecord)
+    /// A file is still being written: the watcher will report it again.
+    case deferred(String)
+}
+
+/// One worker's tools: a segmenter and a measurer with their scratch buffers,
+/// reused for every field the worker takes. Not thread-safe; one per worker.
+final class FieldProcessor {
+    private let segmenter: WatershedSegmenter
+    private let measurer = Measurer(objectName: "Nuclei")
+    private var labels = Image<UInt32>(width: 0, height: 0)
+    private let profile: Bool
+    private let settle: Double
+
+    init(parameters: SegmentationParameters, profile: Bool, settle: Double) {
+        segmenter = WatershedSegmenter(parameters: parameters)
+        segmenter.profiling = profile
+        self.profile = profile
+        self.settle = settle
+    }
+
+    /// Reads every channel, segments the DNA channel, measures all channels,
+    /// encodes masks. O(pixels) per channel.
+    func process(_ field: AssembledField, key: FieldKey) -> FieldOutcome {
+        var times = StageTimes()
+        let started = ContinuousClock.now
+        var channels: [Channel] = []
+        var records: [ImageRecord] = []
+        var dna: AnyImage?
+        for channel in field.channels {
+            let file = field.images[channel]!
+            let image: AnyImage
+            do {
+                image = try readSettled(file)
+            } catch let error as ImageError {
+                if error.mayBeIncomplete, Settle.isStillChanging(file.path, since: file.fingerprint, window: .seconds(0.2)) {
+                    return .deferred(file.path)
+                }
+                return .failed(FailureRecord(path: file.path, reason: error.reason, field: key,
+                                             images: field.images.map { Self.record($0.key, $0.value, image: nil) }))
+            } catch {
+                return .failed(FailureRecord(path: file.path, reason: "\(error)", field: key))
+            }
+            records.append(Self.record(channel, file, image: image))
+            if channel == field.dnaChannel {
+                dna = image
+                channels.insert(Channel(name: "DNA", image: image), at: 0)
+            } else {
+                channels.append(Channel(name: Self.featureName(of: channel), image: image))
+            }
+        }
+        guard let dna else {
+            return .failed(FailureRecord(path: field.images.values.first?.path ?? "\(key)", reason: "field has no DNA channel", field: key))
+        }
+        if let mismatch = channels.first(where: { $0.width != dna.width || $0.height != dna.height }) {
+            return .failed(FailureRecord(path: field.dnaImage.path,
+                                         reason: "channel \(mismatch.name) is \(mismatch.width)×\(mismatch.height) but DNA is \(dna.width)×\(dna.height)",
+                                         field: key, images: records))
+        }
+        times.read = started.millisecondsElapsed
+        segmenter.segment(dna.floatImage(), into: &labels)
+        if profile { times.segmentation = segmenter.lastProfile }
+        let measureStart = ContinuousClock.now
+        let measured: FieldMeasurements
+        do {
+            measured = try measurer.measure(labels: labels, channels: channels)
+        } catch {
+            return .failed(FailureRecord(path: field.dnaImage.path, reason: "measurement failed: \(error)", field: key, images: records))
+        }
+        times.measure = measureStart.millisecondsElapsed
+        let table = measured.table, masks = measured.masks
+        let stored = IngestedField(
+            key: key, images: records, cellCount: table.rowCount, featureColumns: table.columnNames,
+            values: table.values,
+            masks: StoredMasks(boxes: masks.boxes, rleOffsets: masks.rleOffsets, rleBytes: masks.rleBytes))
+        return .done(stored, times)
+    }
+
+    /// Reads a file; when it fails as if incomplete but is still settling,
+    /// waits one settle period and tries once more.
+    private func readSettled(_ file: ScannedFile) throws -> AnyImage {
+        do {
+            return try ImageFile.read(file.path)
+        } catch let error where error.mayBeIncomplete && settle > 0 {
+            guard Settle.isStillChanging(file.path, since: file.fingerprint, window: .seconds(min(settle, 2))) else { throw error }
+            Thread.sleep(forTimeInterval: settle)
+            return try ImageFile.read(file.path)
+        }
+    }
+
+    static func record(_ channel: ChannelID, _ file: ScannedFile, image: AnyImage?) -> ImageRecord {
+        ImageRecord(channel: channel.name, path: file.path, bytes: file.size,
+                    mtime: Double(file.mtimeNanoseconds) / 1e9, fingerprint: file.fingerprint.description,
+                    width: image?.width, height: image?.height, bits: image?.bitDepth)
+    }
+
+    /// Feature-name suffix of a non-DNA channel: its name with only letters and
+    /// digits, prefixed `Ch` when it is a bare number (`2` → `Ch2`, `GFP` → `GFP`).
+    static func featureName(of channel: ChannelID) -> String {
+        let cleaned = String(channel.name.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) && $0.isASCII }.map(Character.init))
+        if cleaned.isEmpty { return "Ch" }
+        return cleaned.first!.isNumber ? "Ch" + cleaned : cleaned
+    }
+}
+
+extension ContinuousClock.Instant {
+    var millisecondsElapsed: Double {
+        let d = ContinuousClock.now - self
+        return Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15
+    }
+}

@@ -1,0 +1,57 @@
+import CellarMeasure
+import CellarSegment
+import Foundation
+
+/// How fields are processed: workers, segmentation settings, queue sizes.
+public struct IngestOptions: Sendable {
+    /// Parallel segment workers (one field each at a time).
+    public var workers: Int
+    public var segmentation: SegmentationParameters
+    /// Keep watching after the initial scan (`cellar watch`) or stop (`cellar ingest`).
+    public var watch: Bool
+    /// Collect per-stage timings (read, segment stages, measure, write).
+    public var profile: Bool
+    /// Cellar version recorded in the `run` table.
+    public var version: String
+    /// Fields queued between the source and the workers, per worker.
+    public var queuePerWorker: Int
+
+    public init(workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+                segmentation: SegmentationParameters = SegmentationParameters(),
+                watch: Bool = false, profile: Bool = false, version: String = "dev", queuePerWorker: Int = 2) {
+        self.workers = max(1, workers)
+        self.segmentation = segmentation
+        self.watch = watch
+        self.profile = profile
+        self.version = version
+        self.queuePerWorker = max(1, queuePerWorker)
+    }
+
+    /// Version of the measurement definitions; part of the parameters hash so
+    /// that a change to them re-processes fields.
+    public static let measurementVersion = 1
+
+    /// The settings that decide a field's results, as canonical JSON (sorted keys).
+    public func parametersJSON(channels: [String]) -> String {
+        struct Provenance: Encodable {
+            var segmentation: SegmentationParameters
+            var measurementVersion: Int
+            var method: String
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let value = Provenance(segmentation: segmentation, measurementVersion: Self.measurementVersion, method: "watershed")
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// FNV-1a 64 of ``parametersJSON(channels:)``, hex: equal hash, equal results.
+    public func parametersHash(channels: [String] = []) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in parametersJSON(channels: channels).utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}
