@@ -19,6 +19,7 @@ let package = Package(
         .target(name: "CImageIO", dependencies: ["CTIFF", "CPNG"]),
         .target(name: "CellarImage", dependencies: ["CImageIO", "CTIFF"]),
         .target(name: "CellarSynth", dependencies: ["CellarImage"]),
+        .target(name: "CellarSegment", dependencies: ["CellarImage"]),
         .executableTarget(
             name: "cellar",
             dependencies: [
@@ -26,6 +27,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "CellarImageTests", dependencies: ["CellarImage"]),
+        .testTarget(name: "CellarSegmentTests", dependencies: ["CellarSegment", "CellarImage"]),
     ],
     swiftLanguageModes: [.v6]
 )
