@@ -1,0 +1,41 @@
+# Cellar — two commands on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SWIFT_BUILD_FLAGS ?=
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+CELLAR := .build/release/cellar
+
+.PHONY: deps venv build release test demo bench accuracy clean
+
+## deps: install the C libraries (libtiff, libpng, sqlite3) when missing
+deps:
+	@if ! command -v pkg-config >/dev/null || ! pkg-config --exists libtiff-4 libpng16 sqlite3; then \
+		echo "make deps: installing libtiff-dev libpng-dev libsqlite3-dev pkg-config" >&2; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libtiff-dev libpng-dev libsqlite3-dev pkg-config >/dev/null; \
+	fi
+
+## venv: Python with numpy/scikit-image/pycocotools/pandas for the cross-check tests
+venv: $(PYTHON)
+$(PYTHON): scripts/requirements-test.txt
+	@python3 -m venv --system-site-packages $(VENV) && \
+		$(PYTHON) -m pip install -q --disable-pip-version-check -r scripts/requirements-test.txt && touch $(PYTHON)
+
+build: deps
+	swift build $(SWIFT_BUILD_FLAGS)
+
+release: deps
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+
+test: deps venv
+	CELLAR_PYTHON=$(abspath $(PYTHON)) swift test $(SWIFT_BUILD_FLAGS)
+
+demo: release
+	@bash scripts/demo.sh $(CELLAR)
+
+bench: release venv
+	@bash bench/run.sh $(CELLAR)
+
+clean:
+	rm -rf .build .build-* $(VENV)
