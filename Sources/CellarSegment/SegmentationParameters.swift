@@ -26,6 +26,12 @@ public struct SegmentationParameters: Sendable, Codable, Hashable {
     public var minDistance: Int
     /// Gaussian σ applied to the distance map before finding markers (0 = none).
     public var distSigma: Double
+    /// Merge neighbouring watershed regions when their saddle on the distance surface is at
+    /// least this fraction of the lower region's peak (1 = never by this rule).
+    public var mergeRatio: Double
+    /// Merge neighbouring regions when the lower peak rises less than this (px of
+    /// distance) above their saddle (0 = never by this rule).
+    public var mergeDepth: Double
     /// Objects (and foreground components) smaller than this many pixels are dropped.
     public var minArea: Int
     /// Objects larger than this many pixels are dropped (`nil` = no limit).
@@ -39,19 +45,21 @@ public struct SegmentationParameters: Sendable, Codable, Hashable {
     /// Scales σ, the marker distance, the distance-map σ and the minimum area with
     /// `diameter / 26` (26 px being the size the base values were chosen on).
     public init(diameter: Double = SegmentationParameters.defaultDiameter,
-                thresholdScale: Double = 0.8, backgroundPercentile: Double = 0.01,
+                thresholdScale: Double = 0.7, backgroundPercentile: Double = 0.01,
                 manualThreshold: Float? = nil, maxArea: Int? = nil,
                 fillHoles: Bool = true, clearBorder: Bool = false) {
         precondition(diameter > 0, "diameter must be positive")
         let k = diameter / Self.defaultDiameter
         self.diameter = diameter
-        self.sigma = 2 * k
+        self.sigma = 1 * k
         self.thresholdScale = thresholdScale
         self.backgroundPercentile = backgroundPercentile
         self.manualThreshold = manualThreshold
-        self.minDistance = max(1, Int((7 * k).rounded()))
+        self.minDistance = max(1, Int((6 * k).rounded()))
         self.distSigma = 1 * k
         self.minArea = max(1, Int((30 * k * k).rounded()))
+        self.mergeRatio = 1
+        self.mergeDepth = 0
         self.maxArea = maxArea
         self.fillHoles = fillHoles
         self.clearBorder = clearBorder

@@ -36,6 +36,8 @@ public final class WatershedSegmenter: Segmenter {
     private var objArea: [Int] = []
     private var objDrop: [Bool] = []
     private var newID: [UInt32] = []
+    private var merger = RegionMerger()
+    private var remap: [UInt32] = []
 
     public init(parameters: SegmentationParameters = SegmentationParameters()) {
         self.parameters = parameters
@@ -166,6 +168,16 @@ public final class WatershedSegmenter: Segmenter {
                                 markers: markers, maxValue: maxV)
             }
         }
+        // Merge regions split across a shallow saddle.
+        do {
+            let peaks = markers.map { surface[Int($0)] }
+            surface.withUnsafeBufferPointer { sb in
+                labels.pixels.withUnsafeBufferPointer { lb in
+                    merger.merge(labels: lb.baseAddress!, surface: sb.baseAddress!, width: w, height: h, rows: kept,
+                                 peaks: peaks, ratio: Float(p.mergeRatio), depth: Float(p.mergeDepth), remap: &remap)
+                }
+            }
+        }
         prof.watershed = clock.lap()
 
         // 6. Cleanup: drop small/large/border objects, relabel 1…N in raster order.
@@ -209,12 +221,12 @@ public final class WatershedSegmenter: Segmenter {
                 for x in s..<e {
                     let l = lab[y * w + x]
                     if l == Watershed.unreached { lab[y * w + x] = 0; continue }
-                    objArea[Int(l)] += 1
+                    objArea[Int(remap[Int(l)])] += 1
                 }
                 if p.clearBorder {
-                    if y == 0 || y == h - 1 { for x in s..<e { objDrop[Int(lab[y * w + x])] = true } }
-                    if s == 0 { objDrop[Int(lab[y * w])] = true }
-                    if e == w { objDrop[Int(lab[y * w + w - 1])] = true }
+                    if y == 0 || y == h - 1 { for x in s..<e { objDrop[Int(remap[Int(lab[y * w + x])])] = true } }
+                    if s == 0 { objDrop[Int(remap[Int(lab[y * w])])] = true }
+                    if e == w { objDrop[Int(remap[Int(lab[y * w + w - 1])])] = true }
                 }
             }
         }
@@ -226,7 +238,7 @@ public final class WatershedSegmenter: Segmenter {
         for y in 0..<h {
             for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
                 for x in Int(kept.start[r])..<Int(kept.end[r]) {
-                    let i = y * w + x, l = Int(lab[i])
+                    let i = y * w + x, l = Int(remap[Int(lab[i])])
                     if objDrop[l] { lab[i] = 0; continue }
                     if newID[l] == 0 { next += 1; newID[l] = next }
                     lab[i] = newID[l]
