@@ -140,7 +140,11 @@ public final class WatershedSegmenter: Segmenter {
             hasMarker.removeAll(keepingCapacity: true)
             hasMarker.append(contentsOf: repeatElement(false, count: kept.componentCount))
             markers.removeAll(keepingCapacity: true)
-            for m in finder.peaks { markers.append(m); hasMarker[Int(lab[Int(m)]) - 1] = true }
+            // With no background at all the distance is infinite everywhere: one marker.
+            let allForeground = kept.count == h && kept.start.allSatisfy { $0 == 0 } && kept.end.allSatisfy { Int($0) == w }
+            if !allForeground {
+                for m in finder.peaks { markers.append(m); hasMarker[Int(lab[Int(m)]) - 1] = true }
+            }
             if hasMarker.contains(false) {
                 var best = [Int32](repeating: -1, count: kept.componentCount)
                 surface.withUnsafeBufferPointer { s in
