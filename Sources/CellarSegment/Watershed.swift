@@ -20,6 +20,7 @@ struct Watershed {
         let L = Self.levels
         for i in 0..<L { head[i] = -1; tail[i] = -1 }
         let scale = maxValue > 0 ? Float(L - 1) / maxValue : 0
+        let invW = 1 / Double(w)
         next.withUnsafeMutableBufferPointer { nb in
         head.withUnsafeMutableBufferPointer { hb in
         tail.withUnsafeMutableBufferPointer { tb in
@@ -41,7 +42,9 @@ struct Watershed {
                 let p = Int(p32)
                 hd[cur] = nx[p]
                 if hd[cur] < 0 { tl[cur] = -1 }
-                let label = lab[p], x = p % w
+                // x = p mod w without an integer division: (p + ½)/w is never within
+                // 1/(2w) of an integer, far above Double rounding error.
+                let label = lab[p], x = p - Int((Double(p) + 0.5) * invW) * w
                 @inline(__always) func visit(_ q: Int) {
                     if lab[q] == Self.unreached {
                         lab[q] = label
