@@ -4,7 +4,8 @@ import CellarImage
 /// Gaussian blur → Otsu threshold corrected relative to the background → fill holes →
 /// 8-connected components, drop small ones → exact distance transform (smoothed) →
 /// markers at its maxima → watershed from the markers inside the foreground →
-/// size/border filters → labels 1…N in raster order.
+/// optional saddle-depth merging → per-object trimming of dim pixels (relative to each
+/// object's peak) → size/border filters → labels 1…N in raster order.
 ///
 /// A class with reusable scratch buffers: create one per worker and call ``segment(_:)``
 /// for every field. Not `Sendable`; do not share one instance between threads.
@@ -24,6 +25,10 @@ public final class WatershedSegmenter: Segmenter {
     private var distBlur: GaussianBlur?
     private var bufA: [Float] = []
     private var bufB: [Float] = []
+    /// The smoothed image, kept for the per-object refinement.
+    private var smooth: [Float] = []
+    private var background: Float = 0
+    private var objPeak: [Float] = []
     private var histIndex: [Int32] = []
     private var raw = RunSet(), filled = RunSet(), bgRuns = RunSet(), kept = RunSet()
     private var flags: [Bool] = []
@@ -64,11 +69,11 @@ public final class WatershedSegmenter: Segmenter {
         var prof = SegmentationProfile()
         let p = parameters
         if n == 0 { lastProfile = prof; return }
-        if bufA.count < n { bufA = [Float](repeating: 0, count: n); bufB = bufA }
+        if bufA.count < n { bufA = [Float](repeating: 0, count: n); bufB = bufA; smooth = bufA }
 
-        // 1. Blur into bufA.
+        // 1. Blur into `smooth`.
         image.pixels.withUnsafeBufferPointer { src in
-            bufA.withUnsafeMutableBufferPointer { dst in
+            smooth.withUnsafeMutableBufferPointer { dst in
                 if p.sigma > 0 { blur.apply(src, into: dst, width: w, height: h) }
                 else { _ = dst.update(fromContentsOf: src) }
             }
@@ -76,17 +81,18 @@ public final class WatershedSegmenter: Segmenter {
         prof.blur = clock.lap()
 
         // 2. Threshold, fill holes, components, drop small components.
-        let thr: Float = bufA.withUnsafeBufferPointer { sb in
+        let thr: Float = smooth.withUnsafeBufferPointer { sb in
             let sm = UnsafeBufferPointer(rebasing: sb[0..<n])
-            if let t = p.manualThreshold { return t }
             let hist = IntensityHistogram(sm, indexScratch: &histIndex)
+            let bg = p.backgroundPercentile > 0 ? hist.percentile(p.backgroundPercentile) : hist.minimum
+            background = bg
+            if let t = p.manualThreshold { return t }
             let otsu = hist.otsu()
             if hist.minimum == hist.maximum { return otsu }   // constant: nothing above it
-            let bg = p.backgroundPercentile > 0 ? hist.percentile(p.backgroundPercentile) : hist.minimum
             return correctedThreshold(otsu, background: bg, scale: p.thresholdScale)
         }
         lastThreshold = thr
-        bufA.withUnsafeBufferPointer { raw.build(from: $0.baseAddress!, threshold: thr, width: w, height: h) }
+        smooth.withUnsafeBufferPointer { raw.build(from: $0.baseAddress!, threshold: thr, width: w, height: h) }
         if p.fillHoles { fillHoles(raw, into: &filled, background: &bgRuns, flags: &flags) } else { filled = raw }
         filled.label(eightConnected: true)
         filled.componentAreas(into: &areas)
@@ -212,43 +218,69 @@ public final class WatershedSegmenter: Segmenter {
         }
     }
 
-    /// Filters objects and renumbers them 1…N by first pixel in raster order; unreached
-    /// foreground becomes background. O(fg pixels + objects).
+    /// Resolves merges, trims dim pixels per object (``SegmentationParameters/refineFraction``),
+    /// filters objects by size and border contact, and renumbers them 1…N by first pixel
+    /// in raster order; unreached foreground becomes background. Three passes over the
+    /// foreground runs: O(fg pixels + objects).
     private func cleanup(_ lab: UnsafeMutablePointer<UInt32>, objectCount m: Int, p: SegmentationParameters) -> Int {
         let w = kept.width, h = kept.height
-        objArea.removeAll(keepingCapacity: true); objArea.append(contentsOf: repeatElement(0, count: m + 1))
-        objDrop.removeAll(keepingCapacity: true); objDrop.append(contentsOf: repeatElement(false, count: m + 1))
-        newID.removeAll(keepingCapacity: true); newID.append(contentsOf: repeatElement(0, count: m + 1))
-        for y in 0..<h {
-            for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
-                let s = Int(kept.start[r]), e = Int(kept.end[r])
-                for x in s..<e {
-                    let l = lab[y * w + x]
-                    if l == Watershed.unreached { lab[y * w + x] = 0; continue }
-                    objArea[Int(remap[Int(l)])] += 1
-                }
-                if p.clearBorder {
-                    if y == 0 || y == h - 1 { for x in s..<e { objDrop[Int(remap[Int(lab[y * w + x])])] = true } }
-                    if s == 0 { objDrop[Int(remap[Int(lab[y * w])])] = true }
-                    if e == w { objDrop[Int(remap[Int(lab[y * w + w - 1])])] = true }
+        func reset<T>(_ a: inout [T], _ v: T) { a.removeAll(keepingCapacity: true); a.append(contentsOf: repeatElement(v, count: m + 1)) }
+        reset(&objArea, 0); reset(&objDrop, false); reset(&newID, 0); reset(&objPeak, -Float.infinity)
+        let refine = p.refineFraction > 0
+        smooth.withUnsafeBufferPointer { sb in
+        remap.withUnsafeBufferPointer { rm in
+        objPeak.withUnsafeMutableBufferPointer { pk in
+        objArea.withUnsafeMutableBufferPointer { area in
+        objDrop.withUnsafeMutableBufferPointer { drop in
+            let s = sb.baseAddress!
+            // Pass 1: merged labels; unreached → 0; object peaks.
+            for y in 0..<h {
+                for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
+                    for i in (y * w + Int(kept.start[r]))..<(y * w + Int(kept.end[r])) {
+                        let l = lab[i]
+                        let o = l == Watershed.unreached ? 0 : rm[Int(l)]
+                        lab[i] = o
+                        if o != 0 && s[i] > pk[Int(o)] { pk[Int(o)] = s[i] }
+                    }
                 }
             }
-        }
-        for l in 1...max(m, 1) where l <= m {
-            if objArea[l] < p.minArea || (p.maxArea.map { objArea[l] > $0 } ?? false) { objDrop[l] = true }
-        }
-        objDrop[0] = true
+            // Pass 2: per-object cut (peak → cut level), areas, border contact.
+            let f = Float(p.refineFraction), bg = background
+            if refine { for o in 1..<(m + 1) { pk[o] = bg + f * (pk[o] - bg) } }
+            for y in 0..<h {
+                for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
+                    let x0 = Int(kept.start[r]), x1 = Int(kept.end[r])
+                    for i in (y * w + x0)..<(y * w + x1) {
+                        let o = Int(lab[i])
+                        if o == 0 { continue }
+                        if refine && s[i] < pk[o] { lab[i] = 0; continue }
+                        area[o] += 1
+                    }
+                    if p.clearBorder {
+                        if y == 0 || y == h - 1 { for i in (y * w + x0)..<(y * w + x1) { drop[Int(lab[i])] = true } }
+                        if x0 == 0 { drop[Int(lab[y * w])] = true }
+                        if x1 == w { drop[Int(lab[y * w + w - 1])] = true }
+                    }
+                }
+            }
+            for o in 1..<(m + 1) where area[o] < p.minArea || (p.maxArea.map { area[o] > $0 } ?? false) { drop[o] = true }
+            drop[0] = true
+        }}}}}
+        // Pass 3: renumber in raster order.
         var next: UInt32 = 0
-        for y in 0..<h {
-            for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
-                for x in Int(kept.start[r])..<Int(kept.end[r]) {
-                    let i = y * w + x, l = Int(remap[Int(lab[i])])
-                    if objDrop[l] { lab[i] = 0; continue }
-                    if newID[l] == 0 { next += 1; newID[l] = next }
-                    lab[i] = newID[l]
+        objDrop.withUnsafeBufferPointer { drop in
+        newID.withUnsafeMutableBufferPointer { ids in
+            for y in 0..<h {
+                for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
+                    for i in (y * w + Int(kept.start[r]))..<(y * w + Int(kept.end[r])) {
+                        let o = Int(lab[i])
+                        if drop[o] { lab[i] = 0; continue }
+                        if ids[o] == 0 { next += 1; ids[o] = next }
+                        lab[i] = ids[o]
+                    }
                 }
             }
-        }
+        }}
         return Int(next)
     }
 }

@@ -33,6 +33,7 @@ import Testing
             if let v = Self.env["SEG_MINDIST"].flatMap(Int.init) { params.minDistance = v }
             if let v = Self.env["SEG_DISTSIGMA"].flatMap(Double.init) { params.distSigma = v }
             if let v = Self.env["SEG_MINAREA"].flatMap(Int.init) { params.minArea = v }
+            if let v = Self.env["SEG_REFINE"].flatMap(Double.init) { params.refineFraction = v }
             if let v = Self.env["SEG_MRATIO"].flatMap(Double.init) { params.mergeRatio = v }
             if let v = Self.env["SEG_MDEPTH"].flatMap(Double.init) { params.mergeDepth = v }
             let seg = WatershedSegmenter(parameters: params)
