@@ -6,7 +6,7 @@
 /// 60 px nuclei. The plain `init()` uses ``defaultDiameter``.
 ///
 /// Defaults (diameter 26): σ 1, Otsu corrected to 0.6 of its height above the 1st
-/// percentile, markers ≥ 6 px apart on the σ 1 smoothed distance map, objects trimmed
+/// percentile, markers ≥ 6 px apart on the σ 0.7 smoothed distance map, objects trimmed
 /// below 0.35 of their peak above background, objects < 30 px dropped. Chosen on
 /// `shared/data` dev sets and synthetic 1024² fields so one setting works for all of
 /// them (only GOWT1's 60 px nuclei need `diameter: 60`).
@@ -66,7 +66,7 @@ public struct SegmentationParameters: Sendable, Codable, Hashable {
         self.backgroundPercentile = backgroundPercentile
         self.manualThreshold = manualThreshold
         self.minDistance = max(1, Int((6 * k).rounded()))
-        self.distSigma = 1 * k
+        self.distSigma = 0.7 * k
         self.minArea = max(1, Int((30 * k * k).rounded()))
         self.refineFraction = refineFraction
         self.mergeRatio = 1

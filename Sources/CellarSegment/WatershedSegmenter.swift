@@ -31,6 +31,7 @@ public final class WatershedSegmenter: Segmenter {
     private var objPeak: [Float] = []
     private var histIndex: [Int32] = []
     private var raw = RunSet(), filled = RunSet(), bgRuns = RunSet(), kept = RunSet()
+    private var refined = RunSet(), refilled = RunSet()
     private var flags: [Bool] = []
     private var areas: [Int] = []
     private var edt = DistanceTransformer()
@@ -116,17 +117,11 @@ public final class WatershedSegmenter: Segmenter {
         }
         prof.threshold = clock.lap()
 
-        // 3. Distance transform of the kept foreground (mask in bufA, distance in bufB),
-        //    smoothed back into bufA.
+        // 3. Distance transform of the kept foreground into bufB, smoothed into bufA.
         bufA.withUnsafeMutableBufferPointer { ab in
             bufB.withUnsafeMutableBufferPointer { bb in
                 let a = ab.baseAddress!, b = bb.baseAddress!
-                a.update(repeating: 0, count: n)
-                for r in 0..<kept.count {
-                    let y = rowOf(run: r)
-                    (a + y * w + Int(kept.start[r])).update(repeating: 1, count: Int(kept.end[r] - kept.start[r]))
-                }
-                edt.transform(runs: kept, foreground: a, into: b)
+                edt.transform(runs: kept, into: b)
                 if distBlur != nil {
                     distBlur!.apply(UnsafeBufferPointer(bb), into: ab, width: w, height: h)
                 } else {
@@ -220,7 +215,7 @@ public final class WatershedSegmenter: Segmenter {
 
     /// Resolves merges, trims dim pixels per object (``SegmentationParameters/refineFraction``),
     /// filters objects by size and border contact, and renumbers them 1…N by first pixel
-    /// in raster order; unreached foreground becomes background. Three passes over the
+    /// in raster order; unreached foreground becomes background. A few passes over the
     /// foreground runs: O(fg pixels + objects).
     private func cleanup(_ lab: UnsafeMutablePointer<UInt32>, objectCount m: Int, p: SegmentationParameters) -> Int {
         let w = kept.width, h = kept.height
@@ -244,17 +239,32 @@ public final class WatershedSegmenter: Segmenter {
                     }
                 }
             }
-            // Pass 2: per-object cut (peak → cut level), areas, border contact.
+            // Pass 2: per-object cut (peak → cut level); trimmed pixels are flagged.
             let f = Float(p.refineFraction), bg = background
-            if refine { for o in 1..<(m + 1) { pk[o] = bg + f * (pk[o] - bg) } }
+            let trim: UInt32 = 1 << 31
+            if refine {
+                for o in 1..<(m + 1) { pk[o] = bg + f * (pk[o] - bg) }
+                for y in 0..<h {
+                    for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
+                        for i in (y * w + Int(kept.start[r]))..<(y * w + Int(kept.end[r])) {
+                            let o = Int(lab[i])
+                            if o != 0 && s[i] < pk[o] { lab[i] = UInt32(o) | trim }
+                        }
+                    }
+                }
+                // Trimming must not reopen holes (dark nucleoli): trimmed pixels enclosed
+                // by the kept ones get their label back.
+                if p.fillHoles { restoreEnclosed(lab, trim: trim) }
+            }
+            // Pass 3: areas and border contact; still-flagged pixels become background.
             for y in 0..<h {
                 for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
                     let x0 = Int(kept.start[r]), x1 = Int(kept.end[r])
                     for i in (y * w + x0)..<(y * w + x1) {
-                        let o = Int(lab[i])
+                        let o = lab[i]
                         if o == 0 { continue }
-                        if refine && s[i] < pk[o] { lab[i] = 0; continue }
-                        area[o] += 1
+                        if o & trim != 0 { lab[i] = 0; continue }
+                        area[Int(o)] += 1
                     }
                     if p.clearBorder {
                         if y == 0 || y == h - 1 { for i in (y * w + x0)..<(y * w + x1) { drop[Int(lab[i])] = true } }
@@ -266,7 +276,7 @@ public final class WatershedSegmenter: Segmenter {
             for o in 1..<(m + 1) where area[o] < p.minArea || (p.maxArea.map { area[o] > $0 } ?? false) { drop[o] = true }
             drop[0] = true
         }}}}}
-        // Pass 3: renumber in raster order.
+        // Pass 4: renumber in raster order.
         var next: UInt32 = 0
         objDrop.withUnsafeBufferPointer { drop in
         newID.withUnsafeMutableBufferPointer { ids in
@@ -282,5 +292,32 @@ public final class WatershedSegmenter: Segmenter {
             }
         }}
         return Int(next)
+    }
+
+    /// Clears the `trim` flag of flagged pixels that lie in holes of the unflagged
+    /// foreground (4-connected background not reaching the border). O(fg pixels).
+    private func restoreEnclosed(_ lab: UnsafeMutablePointer<UInt32>, trim: UInt32) {
+        let w = kept.width, h = kept.height
+        refined.reset(width: w, height: h)
+        for y in 0..<h {
+            refined.rowStart.append(Int32(refined.start.count))
+            for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
+                var x = Int(kept.start[r]); let e = Int(kept.end[r])
+                while x < e {
+                    while x < e && (lab[y * w + x] & trim != 0 || lab[y * w + x] == 0) { x += 1 }
+                    if x == e { break }
+                    let s0 = x
+                    while x < e && lab[y * w + x] & trim == 0 && lab[y * w + x] != 0 { x += 1 }
+                    refined.start.append(Int32(s0)); refined.end.append(Int32(x))
+                }
+            }
+        }
+        refined.rowStart.append(Int32(refined.start.count))
+        fillHoles(refined, into: &refilled, background: &bgRuns, flags: &flags)
+        for y in 0..<h {
+            for r in Int(refilled.rowStart[y])..<Int(refilled.rowStart[y + 1]) {
+                for i in (y * w + Int(refilled.start[r]))..<(y * w + Int(refilled.end[r])) { lab[i] &= ~trim }
+            }
+        }
     }
 }

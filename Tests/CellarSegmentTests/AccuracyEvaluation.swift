@@ -20,6 +20,10 @@ import Testing
               Set(name: "ctc_hela", folder: dataRoot + "/ctc_hela", diameter: nil),
               Set(name: "stardist_dsb_crop", folder: dataRoot + "/stardist_dsb_crop", diameter: nil),
               Set(name: "ctc_gowt1", folder: dataRoot + "/ctc_gowt1", diameter: 60)]
+        if env["CELLAR_SEG_ALL"] != nil {   // extra checks: default diameter on GOWT1, DSB 256² mix
+            s += [Set(name: "ctc_gowt1_default_diameter", folder: dataRoot + "/ctc_gowt1", diameter: nil),
+                  Set(name: "dsb_train_256", folder: dataRoot + "/dsb_train_256", diameter: nil)]
+        }
         return s
     }
 
