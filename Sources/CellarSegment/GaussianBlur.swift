@@ -37,7 +37,7 @@ public func gaussianHalfKernel(sigma: Double, truncate: Double = 4) -> [Float] {
     return w.map { Float($0 / sum) }
 }
 
-/// Reusable scratch for ``GaussianBlur``: one padded row.
+/// A separable Gaussian blur with its reusable scratch (one padded row).
 public struct GaussianBlur: Sendable {
     public let sigma: Double
     public let border: BorderMode
@@ -52,8 +52,8 @@ public struct GaussianBlur: Sendable {
     }
 
     /// Blurs `src` (`width × height`, row-major) into `dst`; `src` and `dst` must not overlap.
-    /// Vertical pass then horizontal pass (scipy's axis order), Float accumulation.
-    /// O(width × height × radius); both passes' inner loops run over contiguous x and vectorise.
+    /// Vertical then horizontal (scipy's axis order), Float accumulation, fused row by row.
+    /// O(width × height × radius); all inner loops run over contiguous x with explicit SIMD.
     public mutating func apply(_ src: UnsafeBufferPointer<Float>, into dst: UnsafeMutableBufferPointer<Float>,
                                width: Int, height: Int) {
         let n = width * height
@@ -63,34 +63,25 @@ public struct GaussianBlur: Sendable {
         if padded.count < width + 2 * r { padded = [Float](repeating: 0, count: width + 2 * r) }
         let border = self.border
         halfKernel.withUnsafeBufferPointer { kb in
-            let k = kb.baseAddress!
-            let s = src.baseAddress!, d = dst.baseAddress!
-            // Vertical pass: each output row is a weighted sum of whole input rows.
-            for y in 0..<height {
-                let out = d + y * width
-                let c = s + y * width
-                scaleRow(out, c, k[0], width)
-                if r > 0 {
-                    for j in 1...r {
-                        let up = s + border.index(y - j, height) * width
-                        let dn = s + border.index(y + j, height) * width
-                        accumulateSymmetric(out, up, dn, k[j], width)
-                    }
-                }
-            }
-            // Horizontal pass, in place through one padded row.
             padded.withUnsafeMutableBufferPointer { pb in
-                let p = pb.baseAddress!
+                let k = kb.baseAddress!, p = pb.baseAddress!, pc = p + r
+                let s = src.baseAddress!, d = dst.baseAddress!
+                // One output row at a time: the vertical sum of input rows goes into the
+                // padded row buffer (stays in L1), then the horizontal sum into `dst`.
                 for y in 0..<height {
-                    let row = d + y * width
-                    (p + r).update(from: row, count: width)
+                    scaleRow(pc, s + y * width, k[0], width)
                     if r > 0 {
                         for j in 1...r {
-                            p[r - j] = row[border.index(-j, width)]
-                            p[r + width - 1 + j] = row[border.index(width - 1 + j, width)]
+                            let up = s + border.index(y - j, height) * width
+                            let dn = s + border.index(y + j, height) * width
+                            accumulateSymmetric(pc, up, dn, k[j], width)
+                        }
+                        for j in 1...r {
+                            p[r - j] = pc[border.index(-j, width)]
+                            p[r + width - 1 + j] = pc[border.index(width - 1 + j, width)]
                         }
                     }
-                    let pc = p + r
+                    let row = d + y * width
                     scaleRow(row, pc, k[0], width)
                     if r > 0 {
                         for j in 1...r { accumulateSymmetric(row, pc - j, pc + j, k[j], width) }
