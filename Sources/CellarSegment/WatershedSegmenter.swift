@@ -244,17 +244,7 @@ public final class WatershedSegmenter: Segmenter {
             let trim: UInt32 = 1 << 31
             if refine {
                 for o in 1..<(m + 1) { pk[o] = bg + f * (pk[o] - bg) }
-                for y in 0..<h {
-                    for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
-                        for i in (y * w + Int(kept.start[r]))..<(y * w + Int(kept.end[r])) {
-                            let o = Int(lab[i])
-                            if o != 0 && s[i] < pk[o] { lab[i] = UInt32(o) | trim }
-                        }
-                    }
-                }
-                // Trimming must not reopen holes (dark nucleoli): trimmed pixels enclosed
-                // by the kept ones get their label back.
-                if p.fillHoles { restoreEnclosed(lab, trim: trim) }
+                trimDim(lab, smooth: s, cut: UnsafeBufferPointer(pk), trim: trim, restoreHoles: p.fillHoles)
             }
             // Pass 3: areas and border contact; still-flagged pixels become background.
             for y in 0..<h {
@@ -294,25 +284,32 @@ public final class WatershedSegmenter: Segmenter {
         return Int(next)
     }
 
-    /// Clears the `trim` flag of flagged pixels that lie in holes of the unflagged
-    /// foreground (4-connected background not reaching the border). O(fg pixels).
-    private func restoreEnclosed(_ lab: UnsafeMutablePointer<UInt32>, trim: UInt32) {
+    /// Flags (`trim`) every labelled pixel dimmer than its object's `cut`, collecting the
+    /// unflagged foreground as runs; with `restoreHoles`, flagged pixels in holes of that
+    /// foreground (4-connected background not reaching the border — dark nucleoli) are
+    /// unflagged again. O(fg pixels + runs).
+    private func trimDim(_ lab: UnsafeMutablePointer<UInt32>, smooth s: UnsafePointer<Float>,
+                         cut: UnsafeBufferPointer<Float>, trim: UInt32, restoreHoles: Bool) {
         let w = kept.width, h = kept.height
         refined.reset(width: w, height: h)
         for y in 0..<h {
             refined.rowStart.append(Int32(refined.start.count))
             for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
-                var x = Int(kept.start[r]); let e = Int(kept.end[r])
-                while x < e {
-                    while x < e && (lab[y * w + x] & trim != 0 || lab[y * w + x] == 0) { x += 1 }
-                    if x == e { break }
-                    let s0 = x
-                    while x < e && lab[y * w + x] & trim == 0 && lab[y * w + x] != 0 { x += 1 }
-                    refined.start.append(Int32(s0)); refined.end.append(Int32(x))
+                var open = -1
+                let e = Int(kept.end[r])
+                for x in Int(kept.start[r])..<e {
+                    let i = y * w + x, o = lab[i]
+                    var keep = o != 0
+                    if keep && s[i] < cut[Int(o)] { lab[i] = o | trim; keep = false }
+                    if keep { if open < 0 { open = x } } else if open >= 0 {
+                        refined.start.append(Int32(open)); refined.end.append(Int32(x)); open = -1
+                    }
                 }
+                if open >= 0 { refined.start.append(Int32(open)); refined.end.append(Int32(e)) }
             }
         }
         refined.rowStart.append(Int32(refined.start.count))
+        if !restoreHoles { return }
         fillHoles(refined, into: &refilled, background: &bgRuns, flags: &flags)
         for y in 0..<h {
             for r in Int(refilled.rowStart[y])..<Int(refilled.rowStart[y + 1]) {

@@ -72,19 +72,9 @@ func fmt4(_ v: Double) -> String { String(format: "%.4f", v) }
         let dir = ProcessInfo.processInfo.environment["CELLAR_SEG_BENCH"]!
         let files = try FileManager.default.contentsOfDirectory(atPath: dir + "/images").sorted()
         let images = try files.map { try ImageFile.read(dir + "/images/" + $0).floatImage() }
-        let seg = WatershedSegmenter()
-        seg.profiling = true
-        var labels = Image<UInt32>(width: 0, height: 0)
-        var prof = SegmentationProfile()
         let passes = Int(ProcessInfo.processInfo.environment["CELLAR_SEG_PASSES"] ?? "3") ?? 3
-        for pass in 0..<passes {
-            for img in images {
-                seg.segment(img, into: &labels)
-                if pass > 0 { prof += seg.lastProfile }
-            }
-        }
-        let n = Double(images.count * max(passes - 1, 1))
-        print("segmentation ms/field (\(images.count) fields × \(passes - 1) passes, \(images.first.map { "\($0.width)×\($0.height)" } ?? "")): "
-              + prof.divided(by: n).summary + "  objects/field \(Double(prof.objects) / n)")
+        let prof = SegmentationBenchmark.run(images, passes: passes)
+        print("segmentation ms/field (\(images.count) fields × \(max(passes - 1, 1)) timed passes, \(images.first.map { "\($0.width)×\($0.height)" } ?? "")): "
+              + prof.summary + "  objects/field \(Double(prof.objects) / Double(images.count))")
     }
 }

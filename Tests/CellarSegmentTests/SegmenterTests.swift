@@ -1,5 +1,6 @@
 import CellarImage
 import CellarSegment
+import Foundation
 import Testing
 
 @Suite struct SegmenterTests {
@@ -116,5 +117,33 @@ import Testing
         let b = WatershedSegmenter().segment(img.map { $0 + 33000 })
         #expect(objects(a) == 2)
         #expect(a == b)
+    }
+}
+
+@Suite struct ParameterTests {
+    @Test func codableRoundTrip() throws {
+        var p = SegmentationParameters(diameter: 60, maxArea: 5000, clearBorder: true)
+        p.manualThreshold = 12.5
+        let data = try JSONEncoder().encode(p)
+        #expect(try JSONDecoder().decode(SegmentationParameters.self, from: data) == p)
+    }
+
+    @Test func saddleMergingJoinsHeavilyOverlappingDisks() {
+        var img = Image<Float>(width: 100, height: 60, fill: 10)
+        paintDisk(&img, cx: 40, cy: 30, r: 14, value: 200)
+        paintDisk(&img, cx: 58, cy: 30, r: 14, value: 200)   // deep overlap, shallow neck
+        var p = SegmentationParameters()
+        p.minDistance = 3
+        #expect(WatershedSegmenter(parameters: p).segment(img).pixels.max() == 2)
+        p.mergeRatio = 0.7
+        #expect(WatershedSegmenter(parameters: p).segment(img).pixels.max() == 1)
+    }
+
+    @Test func benchmarkReportsStages() {
+        var img = Image<Float>(width: 100, height: 60, fill: 10)
+        paintDisk(&img, cx: 35, cy: 30, r: 14, value: 200)
+        let prof = SegmentationBenchmark.run([img, img], passes: 2)
+        #expect(prof.objects == 2 && prof.total > 0)
+        #expect(prof.stages.map(\.name) == ["blur", "threshold", "distance", "markers", "watershed", "cleanup"])
     }
 }
