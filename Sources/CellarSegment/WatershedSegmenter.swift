@@ -34,6 +34,7 @@ public final class WatershedSegmenter: Segmenter {
     private var refined = RunSet(), refilled = RunSet()
     private var flags: [Bool] = []
     private var areas: [Int] = []
+    private var compRemap: [Int32] = []
     private var edt = DistanceTransformer()
     private var finder = MarkerFinder()
     private var watershed = Watershed()
@@ -99,7 +100,8 @@ public final class WatershedSegmenter: Segmenter {
         filled.componentAreas(into: &areas)
         kept.reset(width: w, height: h)
         do {
-            var remap = [Int32](repeating: -1, count: filled.componentCount)
+            compRemap.removeAll(keepingCapacity: true)
+            compRemap.append(contentsOf: repeatElement(-1, count: filled.componentCount))
             var k: Int32 = 0
             kept.component.removeAll(keepingCapacity: true)
             for y in 0..<h {
@@ -107,9 +109,9 @@ public final class WatershedSegmenter: Segmenter {
                 for r in Int(filled.rowStart[y])..<Int(filled.rowStart[y + 1]) {
                     let c = Int(filled.component[r])
                     if areas[c] < p.minArea { continue }
-                    if remap[c] < 0 { remap[c] = k; k += 1 }
+                    if compRemap[c] < 0 { compRemap[c] = k; k += 1 }
                     kept.start.append(filled.start[r]); kept.end.append(filled.end[r])
-                    kept.component.append(remap[c])
+                    kept.component.append(compRemap[c])
                 }
             }
             kept.rowStart.append(Int32(kept.start.count))
