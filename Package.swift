@@ -7,9 +7,14 @@ let package = Package(
     products: [
         .executable(name: "cellar", targets: ["cellar"]),
         .library(name: "CellarImage", targets: ["CellarImage"]),
+        .library(name: "CellarStore", targets: ["CellarStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4",
@@ -19,7 +24,16 @@ let package = Package(
         .target(name: "CImageIO", dependencies: ["CTIFF", "CPNG"]),
         .target(name: "CellarImage", dependencies: ["CImageIO", "CTIFF"]),
         .target(name: "CellarSynth", dependencies: ["CellarImage"]),
+        .target(name: "CellarMeasure", dependencies: ["CellarImage"]),
         .target(name: "CellarSegment", dependencies: ["CellarImage"]),
+        .target(
+            name: "CellarIngest",
+            dependencies: [
+                "CellarImage",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]),
         .executableTarget(
             name: "cellar",
             dependencies: [
@@ -27,12 +41,32 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "CellarImageTests", dependencies: ["CellarImage"]),
+        .testTarget(name: "CellarSynthTests", dependencies: ["CellarSynth", "CellarImage"]),
+        .testTarget(name: "CellarMeasureTests", dependencies: ["CellarMeasure", "CellarImage"]),
         .testTarget(name: "CellarSegmentTests", dependencies: ["CellarSegment", "CellarImage"]),
+        .testTarget(name: "CellarIngestTests", dependencies: ["CellarIngest", "CellarImage"]),
+        // Build-tool plugin: every `.sql` file of a directory → a Swift array of (name, sql).
+        .executableTarget(name: "EmbedSQLTool", path: "Plugins/EmbedSQLTool"),
+        .plugin(name: "EmbedSQL", capability: .buildTool(), dependencies: ["EmbedSQLTool"],
+                path: "Plugins/EmbedSQL"),
+        .target(
+            name: "CellarStore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["EmbedSQL.txt"],
+            plugins: ["EmbedSQL"]),
+        // Child process for the store's crash / concurrency tests (writer, reader, lock holder).
+        .executableTarget(name: "cellar-store-probe", dependencies: ["CellarStore"],
+                          path: "Tests/CellarStoreProbe"),
+        .testTarget(name: "CellarStoreTests", dependencies: ["CellarStore", "cellar-store-probe"]),
     ],
     swiftLanguageModes: [.v6]
 )
 
-// Whole-module optimisation and no exclusivity checks in the pixel loops' release builds.
+// No exclusivity checks in release builds: the pixel loops use unsafe buffers.
 for target in package.targets where target.type == .regular || target.type == .executable {
     target.swiftSettings = (target.swiftSettings ?? []) + [
         .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),

@@ -1,0 +1,164 @@
+/// A field whose images are all settled: what the pipeline segments.
+public struct AssembledField: Sendable, CustomStringConvertible {
+    public let id: FieldID
+    /// The channel to segment.
+    public let dnaChannel: ChannelID
+    /// One settled file per channel.
+    public let images: [ChannelID: ScannedFile]
+    /// Channels of the plate's channel set this field lacks (empty when complete); only
+    /// non-empty for a field handed on after the grace period without them.
+    public let missingChannels: [ChannelID]
+
+    /// The DNA image (always present in an assembled field).
+    public var dnaImage: ScannedFile { images[dnaChannel]! }
+    /// Channels in order (numeric first).
+    public var channels: [ChannelID] { images.keys.sorted() }
+    public var description: String { "\(id) [\(channels.map(\.name).joined(separator: ","))]" }
+}
+
+/// Groups settled files into fields (plate, well, site, z, timepoint) and hands a field
+/// on once it has every channel of its plate's channel set.
+///
+/// The channel set of a plate:
+/// - `channels` configured: that list, always.
+/// - otherwise learned: every channel seen on the plate so far. It becomes **fixed**
+///   when the initial scan ends (`finishInitialScan`) for plates the scan saw, or, for a
+///   plate first seen while watching, when its first field is handed on. Before it is
+///   fixed a field is handed on only after `grace` without new files for it — so a plate
+///   with one channel gets its first field after `grace`, later ones at once. A channel
+///   appearing after the set was fixed extends it.
+///
+/// DNA channel: `dnaChannel` if configured, else the plate's channel whose name says DNA
+/// (`DAPI`, `Hoechst`, …), else its lowest channel.
+///
+/// After `grace` without new files, a field that has its DNA image but lacks other
+/// channels is handed on anyway with `missingChannels`; one without its DNA image is
+/// not handed on but listed in `missingDNA` (until its DNA image arrives).
+/// A file for a field already handed on, with a new fingerprint or a new channel, hands
+/// the field on again; the same file twice (scan and watcher overlap) is ignored.
+/// Memory: one entry per field seen (its files' fingerprints).
+public struct FieldAssembler: Sendable {
+    public typealias Instant = ContinuousClock.Instant
+
+    public let configuredChannels: [ChannelID]?
+    public let configuredDNA: ChannelID?
+    public let grace: Duration
+
+    struct Pending: Sendable { var images: [ChannelID: ScannedFile]; var lastChange: Instant }
+    struct Plate: Sendable { var channels: Set<ChannelID> = []; var fixed = false }
+
+    private var pending: [FieldID: Pending] = [:]
+    private var emitted: [FieldID: [ChannelID: ScannedFile]] = [:]
+    private var plates: [String: Plate] = [:]
+    /// Fields waiting longer than `grace` without their DNA image, with the channels they have.
+    public private(set) var missingDNA: [FieldID: [ChannelID]] = [:]
+
+    public init(channels: [ChannelID]? = nil, dnaChannel: ChannelID? = nil, grace: Duration = .seconds(30)) {
+        configuredChannels = channels.flatMap { $0.isEmpty ? nil : $0 }
+        configuredDNA = dnaChannel
+        self.grace = grace
+    }
+
+    public init(settings: IngestSettings) {
+        self.init(channels: settings.channels, dnaChannel: settings.dnaChannel, grace: settings.effectiveGrace)
+    }
+
+    /// Fields waiting for files.
+    public var pendingCount: Int { pending.count }
+    /// Fields handed on so far.
+    public var emittedCount: Int { emitted.count }
+
+    /// The channel set a field of `plate` needs now (configured or learned), sorted.
+    public func channelSet(forPlate plate: String) -> [ChannelID] {
+        if let configuredChannels { return configuredChannels.sorted() }
+        return (plates[plate]?.channels ?? []).sorted()
+    }
+
+    /// Whether the plate's channel set is settled (configured, or learned and fixed).
+    public func isChannelSetFixed(forPlate plate: String) -> Bool {
+        configuredChannels != nil || plates[plate]?.fixed == true
+    }
+
+    /// The DNA channel of `plate` (see the type's rule); nil before any channel is known.
+    public func dnaChannel(forPlate plate: String) -> ChannelID? {
+        if let configuredDNA { return configuredDNA }
+        let set = channelSet(forPlate: plate)
+        return set.first(where: \.looksLikeDNA) ?? set.first
+    }
+
+    /// Adds one settled file; returns the fields it completes. O(channels).
+    public mutating func add(_ file: ScannedFile, key: FileKey, at now: Instant) -> [AssembledField] {
+        let id = key.field
+        var plate = plates[id.plate] ?? Plate()
+        if !plate.channels.contains(key.channel) { plate.channels.insert(key.channel) }
+        plates[id.plate] = plate
+
+        if var done = emitted[id] {
+            if done[key.channel]?.fingerprint == file.fingerprint { return [] }
+            done[key.channel] = file
+            emitted[id] = done
+            return [assemble(id, images: done)].compactMap { $0 }
+        }
+        var p = pending[id] ?? Pending(images: [:], lastChange: now)
+        if p.images[key.channel]?.fingerprint == file.fingerprint { return [] }
+        p.images[key.channel] = file
+        p.lastChange = now
+        pending[id] = p
+        return isChannelSetFixed(forPlate: id.plate) ? decide([id], at: now) : []
+    }
+
+    /// Ends the initial scan: every plate seen so far gets its learned channel set fixed,
+    /// and the fields complete under it are returned.
+    public mutating func finishInitialScan(at now: Instant) -> [AssembledField] {
+        for name in plates.keys { plates[name]!.fixed = true }
+        return decide(pending.keys.sorted(), at: now)
+    }
+
+    /// Applies the grace rules (see the type); call at `nextDeadline` or periodically.
+    public mutating func tick(at now: Instant) -> [AssembledField] {
+        decide(pending.keys.sorted(), at: now)
+    }
+
+    /// When `tick` can next hand something on or report a field.
+    public var nextDeadline: Instant? {
+        pending.filter { missingDNA[$0.key] == nil }.values.map { $0.lastChange + grace }.min()
+    }
+
+    /// Decides fields: complete ones under a fixed set go at once; fields quiet for
+    /// `grace` are handed on (fixing a learned set) or reported as missing DNA.
+    private mutating func decide(_ ids: [FieldID], at now: Instant) -> [AssembledField] {
+        var out: [AssembledField] = []
+        var fixedNow: Set<String> = []
+        for id in ids {
+            guard let p = pending[id] else { continue }
+            let needed = Set(channelSet(forPlate: id.plate))
+            let complete = needed.isSubset(of: p.images.keys)
+            let quiet = p.lastChange + grace <= now
+            let fixed = isChannelSetFixed(forPlate: id.plate)
+            guard let dna = dnaChannel(forPlate: id.plate) else { continue }
+            if p.images[dna] == nil {
+                if quiet || (fixed && complete) { missingDNA[id] = p.images.keys.sorted() }
+                continue
+            }
+            if (complete && fixed) || quiet {
+                if !fixed { plates[id.plate]!.fixed = true; fixedNow.insert(id.plate) }
+                if let f = assemble(id, images: p.images) { out.append(f) }
+                pending[id] = nil
+                emitted[id] = p.images
+                missingDNA[id] = nil
+            }
+        }
+        // A set fixed just now may complete other fields of the plate at once.
+        if !fixedNow.isEmpty {
+            let more = pending.keys.filter { fixedNow.contains($0.plate) }.sorted()
+            out += decide(more, at: now)
+        }
+        return out
+    }
+
+    private func assemble(_ id: FieldID, images: [ChannelID: ScannedFile]) -> AssembledField? {
+        guard let dna = dnaChannel(forPlate: id.plate), images[dna] != nil else { return nil }
+        let missing = channelSet(forPlate: id.plate).filter { images[$0] == nil }
+        return AssembledField(id: id, dnaChannel: dna, images: images, missingChannels: missing)
+    }
+}
