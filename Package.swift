@@ -25,6 +25,7 @@ let package = Package(
         .target(name: "CellarImage", dependencies: ["CImageIO", "CTIFF"]),
         .target(name: "CellarSynth", dependencies: ["CellarImage"]),
         .target(name: "CellarMeasure", dependencies: ["CellarImage"]),
+        .target(name: "CellarSegment", dependencies: ["CellarImage"]),
         .target(
             name: "CellarIngest",
             dependencies: [
@@ -42,6 +43,7 @@ let package = Package(
         .testTarget(name: "CellarImageTests", dependencies: ["CellarImage"]),
         .testTarget(name: "CellarSynthTests", dependencies: ["CellarSynth", "CellarImage"]),
         .testTarget(name: "CellarMeasureTests", dependencies: ["CellarMeasure", "CellarImage"]),
+        .testTarget(name: "CellarSegmentTests", dependencies: ["CellarSegment", "CellarImage"]),
         .testTarget(name: "CellarIngestTests", dependencies: ["CellarIngest", "CellarImage"]),
         // Build-tool plugin: every `.sql` file of a directory → a Swift array of (name, sql).
         .executableTarget(name: "EmbedSQLTool", path: "Plugins/EmbedSQLTool"),

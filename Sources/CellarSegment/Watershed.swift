@@ -1,0 +1,61 @@
+/// Marker-controlled watershed flooding from the markers down a surface (high values
+/// first), confined to the foreground, 4-connected — `skimage.segmentation.watershed(
+/// -surface, markers, mask=mask)`. Uses a bucket (hierarchical) queue over quantised
+/// levels with FIFO order inside a level, so ties resolve deterministically by arrival.
+struct Watershed {
+    static let levels = 1024
+    /// Label value meaning "foreground, not yet reached".
+    static let unreached = UInt32.max
+    private var next: [Int32] = []
+    private var head = [Int32](repeating: -1, count: Watershed.levels)
+    private var tail = [Int32](repeating: -1, count: Watershed.levels)
+
+    /// `labels` holds 0 on background, ``unreached`` on foreground and the marker labels
+    /// at the marker pixels (`markers`). On return every foreground pixel connected to a
+    /// marker carries that marker's label. O(fg pixels + levels).
+    mutating func flood(surface s: UnsafePointer<Float>, labels lab: UnsafeMutablePointer<UInt32>,
+                        width w: Int, height h: Int, markers: [Int32], maxValue: Float) {
+        let n = w * h
+        if next.count < n { next = [Int32](repeating: -1, count: n) }
+        let L = Self.levels
+        for i in 0..<L { head[i] = -1; tail[i] = -1 }
+        let scale = maxValue > 0 ? Float(L - 1) / maxValue : 0
+        let invW = 1 / Double(w)
+        next.withUnsafeMutableBufferPointer { nb in
+        head.withUnsafeMutableBufferPointer { hb in
+        tail.withUnsafeMutableBufferPointer { tb in
+            let nx = nb.baseAddress!, hd = hb.baseAddress!, tl = tb.baseAddress!
+            @inline(__always) func level(_ i: Int) -> Int {
+                let q = Int((maxValue - s[i]) * scale)
+                return q < 0 ? 0 : (q >= L ? L - 1 : q)
+            }
+            @inline(__always) func push(_ i: Int, _ lv: Int) {
+                nx[i] = -1
+                if tl[lv] < 0 { hd[lv] = Int32(i) } else { nx[Int(tl[lv])] = Int32(i) }
+                tl[lv] = Int32(i)
+            }
+            for m in markers { push(Int(m), level(Int(m))) }
+            var cur = 0
+            while cur < L {
+                let p32 = hd[cur]
+                if p32 < 0 { cur += 1; continue }
+                let p = Int(p32)
+                hd[cur] = nx[p]
+                if hd[cur] < 0 { tl[cur] = -1 }
+                // x = p mod w without an integer division: (p + ½)/w is never within
+                // 1/(2w) of an integer, far above Double rounding error.
+                let label = lab[p], x = p - Int((Double(p) + 0.5) * invW) * w
+                @inline(__always) func visit(_ q: Int) {
+                    if lab[q] == Self.unreached {
+                        lab[q] = label
+                        push(q, max(cur, level(q)))
+                    }
+                }
+                if x > 0 { visit(p - 1) }
+                if x < w - 1 { visit(p + 1) }
+                if p >= w { visit(p - w) }
+                if p < n - w { visit(p + w) }
+            }
+        }}}
+    }
+}

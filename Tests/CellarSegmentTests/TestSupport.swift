@@ -1,0 +1,77 @@
+import CellarImage
+import CellarSegment
+import Foundation
+import Testing
+
+/// Package root, from this file's path (Tests/CellarSegmentTests/TestSupport.swift).
+let packageRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()
+
+/// Shared test data (`../shared/data` relative to the package root).
+let dataRoot = packageRoot + "/../shared/data"
+
+/// The Python interpreter with numpy/scikit-image: `CELLAR_PYTHON`, else `<root>/.venv/bin/python`.
+/// Nil when missing (tests then skip, or fail when `CI` is set).
+func pythonInterpreter() -> String? {
+    let env = ProcessInfo.processInfo.environment
+    let candidates = [env["CELLAR_PYTHON"], packageRoot + "/.venv/bin/python"].compactMap { $0 }
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+
+/// Whether a missing optional resource must fail the test (CI) rather than skip it.
+var requireOptionalResources: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
+
+/// Runs `python -c script args…` and returns stdout.
+func runPython(_ python: String, _ script: String, _ args: [String] = []) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: python)
+    p.arguments = ["-c", script] + args
+    let out = Pipe()
+    p.standardOutput = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else { throw PythonFailed(status: p.terminationStatus) }
+    return String(decoding: data, as: UTF8.self)
+}
+
+struct PythonFailed: Error { let status: Int32 }
+
+/// Reads a label image (8/16-bit PNG/TIFF) as UInt32.
+func readLabels(_ path: String) throws -> Image<UInt32> {
+    switch try ImageFile.read(path) {
+    case .uint8(let i): return i.map { UInt32($0) }
+    case .uint16(let i): return i.map { UInt32($0) }
+    case .float32(let i): return i.map { UInt32($0) }
+    }
+}
+
+/// A labelled data set folder: `images/<stem>.*` paired with `labels/<stem>.*`.
+func datasetPairs(_ folder: String) -> [(stem: String, image: String, labels: String)] {
+    let fm = FileManager.default
+    func index(_ d: String) -> [String: String] {
+        var m: [String: String] = [:]
+        for f in ((try? fm.contentsOfDirectory(atPath: d)) ?? []).sorted() {
+            let u = URL(fileURLWithPath: f)
+            guard ["tif", "tiff", "png"].contains(u.pathExtension.lowercased()) else { continue }
+            let stem = u.deletingPathExtension().lastPathComponent
+            if m[stem] == nil { m[stem] = d + "/" + f }
+        }
+        return m
+    }
+    let im = index(folder + "/images"), lb = index(folder + "/labels")
+    return im.keys.sorted().compactMap { k in lb[k].map { (k, im[k]!, $0) } }
+}
+
+/// Filled disk of radius `r` centred at (cx, cy) painted with `value`.
+func paintDisk(_ img: inout Image<Float>, cx: Double, cy: Double, r: Double, value: Float) {
+    for y in 0..<img.height {
+        for x in 0..<img.width {
+            let dx = Double(x) - cx, dy = Double(y) - cy
+            if dx * dx + dy * dy <= r * r { img[x, y] = max(img[x, y], value) }
+        }
+    }
+}
