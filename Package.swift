@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4",
@@ -29,7 +30,7 @@ let package = Package(
         .target(
             name: "CellarIngest",
             dependencies: [
-                "CellarImage",
+                "CellarImage", "CellarSegment", "CellarMeasure", "CellarStore",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -37,8 +38,10 @@ let package = Package(
         .executableTarget(
             name: "cellar",
             dependencies: [
-                "CellarImage", "CellarSynth",
+                "CellarImage", "CellarSynth", "CellarSegment", "CellarMeasure", "CellarStore", "CellarIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(name: "CellarImageTests", dependencies: ["CellarImage"]),
         .testTarget(name: "CellarSynthTests", dependencies: ["CellarSynth", "CellarImage"]),

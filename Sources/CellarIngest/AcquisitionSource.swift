@@ -14,6 +14,8 @@ public enum IngestEvent: Sendable {
     case unmatched([String])
     /// A field waited `grace` without its DNA channel (it has `channels`).
     case missingDNA(FieldID, channels: [ChannelID])
+    /// `path` names the same field and channel as `kept`, which is used instead.
+    case duplicate(path: String, kept: String)
     case warning(String)
 }
 
@@ -116,6 +118,7 @@ public struct AcquisitionSource: Sendable {
             let now = ContinuousClock.now
             for (file, key) in result.matched where Fingerprint(ofFileAt: file.path) == file.fingerprint {
                 for f in assembler.add(file, key: key, at: now) { out.yield(.field(f)) }
+                for d in assembler.takeDuplicates() { out.yield(.duplicate(path: d.ignored.path, kept: d.kept.path)) }
             }
         }
         files = []
@@ -165,6 +168,7 @@ public struct AcquisitionSource: Sendable {
         guard FileFilter.isImageName(fileName(file.relativePath)) else { return }
         if let key = layout.key(for: file.relativePath, rootName: rootName) {
             for f in assembler.add(file, key: key, at: .now) { out.yield(.field(f)) }
+            for d in assembler.takeDuplicates() { out.yield(.duplicate(path: d.ignored.path, kept: d.kept.path)) }
         } else {
             out.yield(.unmatched([file.relativePath]))
         }

@@ -86,9 +86,25 @@ public struct FieldAssembler: Sendable {
         return set.first(where: \.looksLikeDNA) ?? set.first
     }
 
+    /// Files ignored because another path already supplies the same field and channel
+    /// (e.g. ground-truth label images named like the raw images); drained by `takeDuplicates`.
+    public private(set) var duplicates: [(ignored: ScannedFile, kept: ScannedFile)] = []
+
+    /// Returns and clears ``duplicates``.
+    public mutating func takeDuplicates() -> [(ignored: ScannedFile, kept: ScannedFile)] {
+        defer { duplicates.removeAll() }
+        return duplicates
+    }
+
     /// Adds one settled file; returns the fields it completes. O(channels).
+    /// A second file with the same field and channel under another path is not
+    /// used: the first one keeps the slot and the newcomer goes to ``duplicates``.
     public mutating func add(_ file: ScannedFile, key: FileKey, at now: Instant) -> [AssembledField] {
         let id = key.field
+        if let existing = emitted[id]?[key.channel] ?? pending[id]?.images[key.channel], existing.path != file.path {
+            duplicates.append((file, existing))
+            return []
+        }
         var plate = plates[id.plate] ?? Plate()
         if !plate.channels.contains(key.channel) { plate.channels.insert(key.channel) }
         plates[id.plate] = plate

@@ -52,11 +52,11 @@ extension Layout {
     }()
 
     /// Thermo Cellomics ArrayScan: `<prefix>_<well>f<field>d<channel>.TIF`
-    /// (`MFGTMP_140206180002_A01f00d0.TIF`) — the prefix is the plate, `f00` is site 0
-    /// (the vendor's 0-based numbering is kept), `d0` is channel `0`. A trailing GUID is allowed.
+    /// (`MFGTMP_140206180002_A01f00d0.TIF`) — the prefix is the plate, `f00` is site 1
+    /// (the vendor counts fields from 0, Cellar from 1), `d0` is channel `0`. A trailing GUID is allowed.
     public static let arrayScan: Layout = {
         let p = preset(#"(?:(?<plate>.+)_)?(?<well>[A-Z]{1,2}\d{2})f(?<site>\d+)d(?<channel>\d+)(?:_?\[?"# + guid + #"\]?)?\.tiff?"#)
-        let builder = GroupKeyBuilder()
+        let builder = GroupKeyBuilder(siteOffset: 1)
         return Layout(name: "arrayscan") { parts in
             p.match(parts.fileName).flatMap { builder.key($0, parts: parts) }
         }

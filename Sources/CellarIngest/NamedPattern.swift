@@ -82,13 +82,16 @@ struct NamedPattern: Sendable {
 struct GroupKeyBuilder: Sendable {
     var plateFormat: PlateFormat = .wells96
     var defaultSite = 1
+    /// Added to the file's site number: 1 for vendors that count fields from 0,
+    /// so that Cellar's sites always start at 1.
+    var siteOffset = 0
     var defaultChannel: ChannelID = "1"
 
     func key(_ g: [String: String], parts: PathParts, channel: ChannelID? = nil) -> FileKey? {
         guard let (row, col) = position(g) else { return nil }
         let plate = g["plate"].flatMap { $0.isEmpty ? nil : $0 } ?? parts.folderPlate
         let site: Int
-        if let s = g["site"] { guard let v = Int(s) else { return nil }; site = v } else { site = defaultSite }
+        if let s = g["site"] { guard let v = Int(s) else { return nil }; site = v + siteOffset } else { site = defaultSite }
         let ch = channel ?? g["channel"].flatMap { $0.isEmpty ? nil : ChannelID($0) } ?? defaultChannel
         return FileKey(plate: plate, row: row, column: col, site: site, channel: ch,
                        z: g["z"].flatMap { Int($0) }, timepoint: g["t"].flatMap { Int($0) })

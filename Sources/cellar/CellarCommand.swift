@@ -5,5 +5,5 @@ struct CellarCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cellar",
         abstract: "Plate-screening database and indexer for high-content microscopy.",
-        subcommands: [SynthCommand.self])
+        subcommands: [IngestCommand.self, WatchCommand.self, SynthCommand.self])
 }

@@ -102,7 +102,7 @@ func vendorNames() throws -> [VendorName] {
         let k = try #require(Layout.arrayScan.key(for: "MFGTMP_140206180002_B11f03d2.TIF"))
         #expect((k.plate, k.wellName, k.site, k.channel.name) == ("MFGTMP_140206180002", "B11", 3, "2"))
         #expect(k.channel == "d2")
-        #expect(Layout.arrayScan.key(for: "X_A01f00d0.TIF")?.site == 0)
+        #expect(Layout.arrayScan.key(for: "X_A01f00d0.TIF")?.site == 1)
     }
 
     @Test func inCell() throws {

@@ -67,14 +67,12 @@ final class FieldProcessor {
             let image: AnyImage
             do {
                 image = try readSettled(file)
-            } catch let error as ImageError {
+            } catch {
                 if error.mayBeIncomplete, Settle.isStillChanging(file.path, since: file.fingerprint, window: .seconds(0.2)) {
                     return .deferred(file.path)
                 }
                 return .failed(FailureRecord(path: file.path, reason: error.reason, field: key,
                                              images: field.images.map { Self.record($0.key, $0.value, image: nil) }))
-            } catch {
-                return .failed(FailureRecord(path: file.path, reason: "\(error)", field: key))
             }
             records.append(Self.record(channel, file, image: image))
             if channel == field.dnaChannel {
@@ -113,14 +111,17 @@ final class FieldProcessor {
 
     /// Reads a file; when it fails as if incomplete but is still settling,
     /// waits one settle period and tries once more.
-    private func readSettled(_ file: ScannedFile) throws -> AnyImage {
+    private func readSettled(_ file: ScannedFile) throws(ImageError) -> AnyImage {
+        let first: ImageError
         do {
             return try ImageFile.read(file.path)
-        } catch let error where error.mayBeIncomplete && settle > 0 {
-            guard Settle.isStillChanging(file.path, since: file.fingerprint, window: .seconds(min(settle, 2))) else { throw error }
-            Thread.sleep(forTimeInterval: settle)
-            return try ImageFile.read(file.path)
+        } catch {
+            first = error
         }
+        guard first.mayBeIncomplete, settle > 0,
+              Settle.isStillChanging(file.path, since: file.fingerprint, window: .seconds(min(settle, 2))) else { throw first }
+        Thread.sleep(forTimeInterval: settle)
+        return try ImageFile.read(file.path)
     }
 
     static func record(_ channel: ChannelID, _ file: ScannedFile, image: AnyImage?) -> ImageRecord {

@@ -1,0 +1,225 @@
+import CellarImage
+import CellarSegment
+import CellarStore
+import Foundation
+import Logging
+
+/// The ingest pipeline: acquisition source → bounded queue → N workers (read,
+/// segment, measure, encode masks) → the store's single writer.
+///
+/// `run` scans the root, processes every field whose files or parameters
+/// changed, and — with `options.watch` — keeps following the folder until
+/// ``stop()``. Memory is bounded: at most `workers × queuePerWorker` fields
+/// wait for a worker, and the writer's own queue applies back-pressure.
+public final class IngestRunner: Sendable {
+    public let root: String
+    public let store: Store
+    public let settings: IngestSettings
+    public let options: IngestOptions
+    let logger: Logger
+    private let state = Locked(RunnerState())
+
+    struct RunnerState {
+        var stopped = false
+        var source: Task<Void, Never>?
+        var jobs: BoundedQueue<Job>?
+    }
+
+    struct Job: Sendable {
+        var field: AssembledField
+        var key: FieldKey
+    }
+
+    /// `settings` should already be merged with the root's `cellar.toml`.
+    public init(root: String, store: Store, settings: IngestSettings, options: IngestOptions,
+                logger: Logger = Logger(label: "cellar.ingest")) {
+        self.root = root
+        self.store = store
+        self.settings = settings
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Stops taking new fields; queued fields are abandoned (a later run redoes
+    /// them), fields in the workers' hands are finished and committed. Safe to
+    /// call from any thread, any number of times.
+    public func stop() {
+        let (source, jobs) = state.withLock { s in
+            s.stopped = true
+            return (s.source, s.jobs)
+        }
+        source?.cancel()
+        if let jobs { Task { _ = await jobs.drain() } }
+    }
+
+    private var isStopped: Bool { state.withLock { $0.stopped } }
+
+    /// Runs until the input is exhausted (ingest) or ``stop()`` (watch).
+    /// `progress` is called about twice a second from a background task.
+    public func run(progress: @escaping @Sendable (IngestProgress) -> Void = { _ in }) async throws -> IngestSummary {
+        let started = ContinuousClock.now
+        let hash = options.parametersHash()
+        let run = RunInfo(version: options.version, parametersJSON: options.parametersJSON(channels: []), parametersHash: hash)
+        let writer = try store.makeWriter(run: run, capacity: max(8, 4 * options.workers))
+        let processed = try store.processedFields()
+        let events = try AcquisitionSource(root: root, settings: settings, logger: logger).events(watch: options.watch)
+        let jobs = BoundedQueue<Job>(capacity: options.workers * options.queuePerWorker)
+        let stats = Locked(RunStats())
+        let stopRequested = state.withLock { s -> Bool in s.jobs = jobs; return s.stopped }
+        if stopRequested { await jobs.close() }
+
+        let source = Task { [logger] in
+            defer { Task { await jobs.close() } }
+            for await event in events {
+                if Task.isCancelled { break }
+                switch event {
+                case .layout(let layout, let detection):
+                    stats.withLock { $0.layout = layout.name }
+                    if let detection { logger.info("layout detected: \(layout.name) (\(detection))") }
+                case .watching(let backend):
+                    logger.info("watching \(root) (\(backend))")
+                case .scanned(let matched, let unmatched, _, _):
+                    logger.info("scan: \(matched) image files matched the layout, \(unmatched.count) did not")
+                    stats.withLock { $0.progress.scanComplete = true }
+                    for name in unmatched { await Self.recordUnmatched(name, root: root, writer: writer, stats: stats, logger: logger) }
+                case .unmatched(let names):
+                    for name in names { await Self.recordUnmatched(name, root: root, writer: writer, stats: stats, logger: logger) }
+                case .missingDNA(let id, let channels):
+                    let reason = "field \(id) has channel(s) \(channels.map(\.name).joined(separator: ", ")) but no DNA image"
+                    logger.warning("\(reason)")
+                    await Self.record(FailureRecord(path: "\(root)/\(id)", reason: reason), writer: writer, stats: stats, logger: logger)
+                case .duplicate(let path, let kept):
+                    await Self.record(FailureRecord(path: path, reason: "names the same plate, well, site and channel as \(kept), which is used instead"),
+                                      writer: writer, stats: stats, logger: logger)
+                case .warning(let text):
+                    logger.warning("\(text)")
+                case .field(let field):
+                    let key = FieldKey(plate: field.id.plate, row: field.id.row + 1, column: field.id.column + 1, site: max(field.id.site, 1))
+                    stats.withLock { $0.progress.fieldsSeen += 1 }
+                    let fingerprints = Dictionary(uniqueKeysWithValues: field.images.map { ($0.key.name, $0.value.fingerprint.description) })
+                    if let stored = processed[key], stored.isCurrent(fingerprints: fingerprints, parametersHash: hash) {
+                        stats.withLock { $0.progress.fieldsSkipped += 1 }
+                        continue
+                    }
+                    stats.withLock { s in if s.firstJob == nil { s.firstJob = .now } }
+                    if !(await jobs.push(Job(field: field, key: key))) { return }
+                }
+            }
+        }
+        state.withLock { $0.source = source }
+        if isStopped { source.cancel() }
+
+        let reporter = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(500))
+                progress(stats.withLock { $0.snapshot(since: started) })
+            }
+        }
+
+        let settle = settings.effectiveSettle.seconds
+        var writeError: Error?
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<options.workers {
+                    group.addTask { [options, logger] in
+                        let processor = FieldProcessor(parameters: options.segmentation, profile: options.profile, settle: settle)
+                        while let job = await jobs.pop() {
+                            switch processor.process(job.field, key: job.key) {
+                            case .done(let field, var times):
+                                let submitted = ContinuousClock.now
+                                try await writer.submit(field)
+                                times.write = submitted.millisecondsElapsed
+                                stats.withLock { s in
+                                    s.progress.fieldsDone += 1
+                                    s.progress.cells += field.cellCount
+                                    s.times += times
+                                    s.lastDone = .now
+                                }
+                            case .failed(let record):
+                                logger.warning("\(record.path): \(record.reason)")
+                                try await writer.submit(failure: record)
+                                stats.withLock { s in
+                                    s.progress.fieldsFailed += 1
+                                    s.failures.append((record.path, record.reason))
+                                }
+                            case .deferred(let path):
+                                logger.debug("\(path) is still being written; waiting for it to settle")
+                                stats.withLock { $0.progress.fieldsSeen -= 1 }
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        } catch {
+            writeError = error
+            stop()
+        }
+        source.cancel()
+        _ = await source.value
+        reporter.cancel()
+        let writerSummary: WriterSummary
+        do {
+            writerSummary = try await writer.finish()
+        } catch {
+            throw writeError ?? error
+        }
+        if let writeError { throw writeError }
+        let final = stats.withLock { $0 }
+        var progressNow = final.snapshot(since: started)
+        if let first = final.firstJob, let last = final.lastDone {
+            progressNow.processingSeconds = (last - first).seconds
+        }
+        progress(progressNow)
+        return IngestSummary(progress: progressNow, times: final.times, layout: final.layout, writer: writerSummary,
+                             failures: final.failures, stoppedEarly: isStopped)
+    }
+
+    private static func recordUnmatched(_ name: String, root: String, writer: StoreWriter,
+                                        stats: Locked<RunStats>, logger: Logger) async {
+        let path = name.hasPrefix("/") ? name : "\(root)/\(name)"
+        await record(FailureRecord(path: path, reason: "file name matches no layout"), writer: writer, stats: stats, logger: logger)
+    }
+
+    private static func record(_ failure: FailureRecord, writer: StoreWriter, stats: Locked<RunStats>, logger: Logger) async {
+        do {
+            try await writer.submit(failure: failure)
+            stats.withLock { s in
+                s.progress.otherFailures += 1
+                s.failures.append((failure.path, failure.reason))
+            }
+        } catch {
+            logger.error("cannot record failure of \(failure.path): \(error)")
+        }
+    }
+}
+
+/// Mutable counters shared by the pipeline's tasks (behind a `Mutex`).
+struct RunStats: Sendable {
+    var progress = IngestProgress()
+    var times = StageTimes()
+    var layout: String?
+    var failures: [(String, String)] = []
+    var firstJob: ContinuousClock.Instant?
+    var lastDone: ContinuousClock.Instant?
+
+    func snapshot(since started: ContinuousClock.Instant) -> IngestProgress {
+        var p = progress
+        p.elapsed = (ContinuousClock.now - started).seconds
+        if let firstJob { p.processingSeconds = (ContinuousClock.now - firstJob).seconds }
+        return p
+    }
+}
+
+/// A value behind a lock, shareable between tasks and closures.
+/// `@unchecked Sendable`: every access to `value` goes through `lock`.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}
