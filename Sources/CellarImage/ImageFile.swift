@@ -32,6 +32,37 @@ public enum ImageFile {
         }
     }
 
+    /// Reads a label image (0 = background, objects 1…N): 8- or 16-bit PNG or
+    /// TIFF, or 32-bit unsigned TIFF (what Cellar writes past 65535 objects).
+    /// Float images are refused. O(width × height).
+    public static func readLabels(_ path: String, maxDimension: Int = defaultMaxDimension) throws(ImageError) -> Image<UInt32> {
+        let header = try FileHeader(path: path, count: 24)
+        let image: AnyImage
+        switch header.format {
+        case .tiff, .bigTIFF:
+            switch try TIFFReader.readAny(path: path, header: header, page: 0, channel: 0, maxDimension: maxDimension, allowUInt32: true) {
+            case .labels32(let labels): return labels
+            case .image(let decoded): image = decoded
+            }
+        default:
+            image = try read(path, maxDimension: maxDimension)
+        }
+        switch image {
+        case .uint8(let i): return i.map { UInt32($0) }
+        case .uint16(let i): return i.map { UInt32($0) }
+        case .float32: throw ImageError(path: path, kind: .unsupported("a float image is not a label image"))
+        }
+    }
+
+    /// Writes labels as a 16-bit TIFF, or 32-bit when an object number exceeds 65535.
+    public static func writeLabelsTIFF(_ labels: Image<UInt32>, to path: String) throws(ImageError) {
+        if labels.pixels.max() ?? 0 > UInt32(UInt16.max) {
+            try writeTIFF(labels, to: path, compression: .deflate)
+        } else {
+            try writeTIFF(labels.map { UInt16($0) }, to: path, compression: .deflate)
+        }
+    }
+
     /// Writes a gray image as a single-page TIFF (8/16/32-bit unsigned or 32-bit float).
     public static func writeTIFF<P: PixelValue>(_ image: Image<P>, to path: String,
                                                 compression: TIFFCompression = .none) throws(ImageError) {

@@ -11,6 +11,17 @@ import CTIFF
 enum TIFFReader {
     /// Reads page `page`, sample `channel`. O(width × height).
     static func read(path: String, header: FileHeader, page: Int, channel: Int, maxDimension: Int) throws(ImageError) -> AnyImage {
+        switch try readAny(path: path, header: header, page: page, channel: channel, maxDimension: maxDimension, allowUInt32: false) {
+        case .image(let image): return image
+        case .labels32: fatalError("unreachable: 32-bit labels not requested")
+        }
+    }
+
+    enum Decoded { case image(AnyImage), labels32(Image<UInt32>) }
+
+    /// Like `read`, and with `allowUInt32` also 32-bit unsigned pages (label images).
+    static func readAny(path: String, header: FileHeader, page: Int, channel: Int, maxDimension: Int,
+                        allowUInt32: Bool) throws(ImageError) -> Decoded {
         if let offset = header.firstDirectoryOffset, offset >= UInt64(header.size) {
             throw ImageError(path: path, kind: .truncated("first directory at byte \(offset) but the file has \(header.size) bytes"))
         }
@@ -35,11 +46,13 @@ enum TIFFReader {
         let sample = min(max(channel, 0), info.samplesPerPixel - 1)
         switch (info.bitsPerSample, info.sampleFormat) {
         case (8, SAMPLEFORMAT_UINT):
-            return .uint8(try decode(UInt8.self, tif: tif, info: info, sample: sample, path: path, messages: &messages))
+            return .image(.uint8(try decode(UInt8.self, tif: tif, info: info, sample: sample, path: path, messages: &messages)))
         case (16, SAMPLEFORMAT_UINT):
-            return .uint16(try decode(UInt16.self, tif: tif, info: info, sample: sample, path: path, messages: &messages))
+            return .image(.uint16(try decode(UInt16.self, tif: tif, info: info, sample: sample, path: path, messages: &messages)))
         case (32, SAMPLEFORMAT_IEEEFP):
-            return .float32(try decode(Float.self, tif: tif, info: info, sample: sample, path: path, messages: &messages))
+            return .image(.float32(try decode(Float.self, tif: tif, info: info, sample: sample, path: path, messages: &messages)))
+        case (32, SAMPLEFORMAT_UINT) where allowUInt32:
+            return .labels32(try decode(UInt32.self, tif: tif, info: info, sample: sample, path: path, messages: &messages))
         default:
             let kind = info.sampleFormat == SAMPLEFORMAT_IEEEFP ? "float" : info.sampleFormat == SAMPLEFORMAT_INT ? "signed integer" : "unsigned integer"
             throw ImageError(path: path, kind: .unsupported(

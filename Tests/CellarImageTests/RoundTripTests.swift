@@ -25,11 +25,26 @@ struct RoundTripTests {
             let p32 = dir.appendingPathComponent("a32-\(compression).tif").path
             try ImageFile.writeTIFF(f32, to: p32, compression: compression)
             #expect(try ImageFile.read(p32) == .float32(f32))
-            // 32-bit unsigned labels are written but not read back as images: refused clearly.
+            // 32-bit unsigned pages are label images: refused as intensities, read as labels.
             let pl = dir.appendingPathComponent("l32-\(compression).tif").path
             try ImageFile.writeTIFF(u32, to: pl, compression: compression)
             #expect(throws: ImageError.self) { try ImageFile.read(pl) }
+            #expect(try ImageFile.readLabels(pl) == u32)
         }
+    }
+
+    @Test func labelsPick16Or32Bit() throws {
+        let dir = try TestData.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let small = Self.ramp { UInt32($0 % 300) }
+        let big = Self.ramp { UInt32($0) * 1000 }
+        let p16 = dir.appendingPathComponent("small.tif").path, p32 = dir.appendingPathComponent("big.tif").path
+        try ImageFile.writeLabelsTIFF(small, to: p16)
+        try ImageFile.writeLabelsTIFF(big, to: p32)
+        #expect(try ImageFile.read(p16).bitDepth == 16)
+        #expect(try ImageFile.readLabels(p16) == small)
+        #expect(try ImageFile.readLabels(p32) == big)
+        #expect(try ImageFile.readLabels(TestData.path("dsb_u2os_dev/labels/") + (FileManager.default.contentsOfDirectory(atPath: TestData.path("dsb_u2os_dev/labels")).sorted().first!)).pixels.max()! > 0)
     }
 
     @Test func tiffRGBAndPages() throws {
