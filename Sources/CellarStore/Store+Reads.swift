@@ -68,6 +68,10 @@ public struct StoredFailure: Sendable, Hashable {
 }
 
 extension Store {
+    /// The pid of the process writing this database (`cellar watch` or `ingest`),
+    /// or nil when none has it open; -1 when the pid is unknown.
+    public var writerPID: Int32? { WriterLock.holder(database: path) }
+
     /// Runs `body` in one read transaction (a consistent snapshot), mapping errors.
     func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws(StoreError) -> T {
         do { return try pool.read(body) } catch { throw mapError(error) }

@@ -76,6 +76,22 @@ final class WriterLock: Sendable {
 
     deinit { close(fd) }  // closing the descriptor releases the flock
 
+    /// The pid of the process holding `<database>.lock`, or nil when no writer has the
+    /// database open. Probes with a non-blocking shared lock; never blocks a writer.
+    static func holder(database: String) -> Int32? {
+        let fd = open(database + ".lock", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return nil
+        }
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 31, 0) }
+        let text = String(decoding: buffer.prefix(max(n, 0)), as: UTF8.self)
+        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+
     static func acquire(database: String) throws(StoreError) -> WriterLock {
         let lockPath = database + ".lock"
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
