@@ -24,9 +24,12 @@ public struct AssembledField: Sendable, CustomStringConvertible {
 /// - otherwise learned: every channel seen on the plate so far. It becomes **fixed**
 ///   when the initial scan ends (`finishInitialScan`) for plates the scan saw, or, for a
 ///   plate first seen while watching, when its first field is handed on. Before it is
-///   fixed a field is handed on only after `grace` without new files for it — so a plate
-///   with one channel gets its first field after `grace`, later ones at once. A channel
-///   appearing after the set was fixed extends it.
+///   fixed a field is handed on only after `grace` without new files for it. While
+///   watching, a plate's set is also fixed as soon as files of a *third* field arrive:
+///   instruments write a site's channels together, so by then the first field's channels
+///   are all known (for a plate acquired channel by channel the set is extended later
+///   and the affected fields are handed on again). A channel appearing after the set
+///   was fixed extends it.
 ///
 /// DNA channel: `dnaChannel` if configured, else the plate's channel whose name says DNA
 /// (`DAPI`, `Hoechst`, …), else its lowest channel.
@@ -50,6 +53,9 @@ public struct FieldAssembler: Sendable {
     private var pending: [FieldID: Pending] = [:]
     private var emitted: [FieldID: [ChannelID: ScannedFile]] = [:]
     private var plates: [String: Plate] = [:]
+    /// Set once the initial scan is over: new plates then learn their channel set from
+    /// the order files arrive in (see the type).
+    private var learnsFromLiveFiles = false
     /// Fields waiting longer than `grace` without their DNA image, with the channels they have.
     public private(set) var missingDNA: [FieldID: [ChannelID]] = [:]
 
@@ -120,6 +126,11 @@ public struct FieldAssembler: Sendable {
         p.images[key.channel] = file
         p.lastChange = now
         pending[id] = p
+        if !isChannelSetFixed(forPlate: id.plate), learnsFromLiveFiles,
+           pending.keys.lazy.filter({ $0.plate == id.plate }).count >= 3 {
+            plates[id.plate]!.fixed = true
+            return decide(pending.keys.filter { $0.plate == id.plate }.sorted(), at: now)
+        }
         return isChannelSetFixed(forPlate: id.plate) ? decide([id], at: now) : []
     }
 
@@ -127,6 +138,7 @@ public struct FieldAssembler: Sendable {
     /// and the fields complete under it are returned.
     public mutating func finishInitialScan(at now: Instant) -> [AssembledField] {
         for name in plates.keys { plates[name]!.fixed = true }
+        learnsFromLiveFiles = true
         return decide(pending.keys.sorted(), at: now)
     }
 
