@@ -100,7 +100,8 @@ func vendorNames() throws -> [VendorName] {
 
     @Test func arrayScan() throws {
         let k = try #require(Layout.arrayScan.key(for: "MFGTMP_140206180002_B11f03d2.TIF"))
-        #expect((k.plate, k.wellName, k.site, k.channel.name) == ("MFGTMP_140206180002", "B11", 4, "2")  // f03 is the fourth field: Cellar counts sites from 1)
+        // f03 is the fourth field: Cellar counts sites from 1.
+        #expect((k.plate, k.wellName, k.site, k.channel.name) == ("MFGTMP_140206180002", "B11", 4, "2"))
         #expect(k.channel == "d2")
         #expect(Layout.arrayScan.key(for: "X_A01f00d0.TIF")?.site == 1)
     }
