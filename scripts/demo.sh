@@ -1,10 +1,47 @@
 #!/usr/bin/env bash
-# The demo: a simulated microscope writes a synthetic plate into a folder.
+# make demo: a simulated microscope writes a 96-well plate (2 sites per well,
+# 1024² 16-bit fields) into a temporary folder while `cellar watch` ingests it
+# live; then the demo prints cells per well as a plate grid and stops the daemon.
 set -euo pipefail
 CELLAR=${1:-.build/release/cellar}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cellar-demo.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-echo "== simulated microscope writes plate P1 (4 wells × 2 sites, 1024², with truth) into $WORK/acquisition"
-"$CELLAR" synth "$WORK/acquisition" --plate P1 --wells 4 --sites 2 --truth
-echo "== files written:"
-(cd "$WORK/acquisition" && find . -type f | sort | head -20)
+ACQ="$WORK/acquisition"
+DB="$WORK/screen.db"
+mkdir -p "$ACQ"
+cleanup() { [ -n "${WATCH_PID:-}" ] && kill "$WATCH_PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+echo "== cellar watch $ACQ --db $DB   (daemon, in the background)"
+"$CELLAR" watch "$ACQ" --db "$DB" --settle 1 2>"$WORK/watch.log" &
+WATCH_PID=$!
+sleep 1
+
+echo "== simulated microscope: plate P1, 96 wells × 2 sites at 30 fields/s;"
+echo "   every other file is written slowly in place, the rest via temp file + rename"
+"$CELLAR" synth "$ACQ" --plate P1 --wells 96 --sites 2 --rate 30 --write-mode mixed --no-truth >"$WORK/synth.log" &
+SYNTH=$!
+
+# Show the plate filling while the microscope writes.
+while kill -0 "$SYNTH" 2>/dev/null; do
+    sleep 2
+    "$CELLAR" counts --db "$DB" --plate P1 --format tsv 2>/dev/null \
+        | awk -F'\t' 'NR > 1 { f += $3; c += $4 } END { printf "   live: %d of 192 fields stored, %d cells\n", f, c }' || true
+done
+wait "$SYNTH"
+
+# Let the daemon take the last files, then stop it the way an operator would.
+for _ in $(seq 1 30); do
+    done_fields=$("$CELLAR" counts --db "$DB" --plate P1 --format tsv 2>/dev/null | awk -F'\t' 'NR > 1 { f += $3 } END { print f + 0 }')
+    [ "$done_fields" -ge 192 ] && break
+    sleep 1
+done
+echo "== SIGTERM to the daemon (graceful stop)"
+kill -TERM "$WATCH_PID"
+wait "$WATCH_PID" && echo "   daemon exited cleanly" || echo "   daemon exit status $?"
+WATCH_PID=
+
+echo
+echo "== cellar counts --db screen.db --plate P1 --grid   (mean cells per field, per well)"
+"$CELLAR" counts --db "$DB" --plate P1 --grid
+echo
+"$CELLAR" status --db "$DB" | sed -n '1,8p'

@@ -40,7 +40,7 @@ struct SynthCommand: AsyncParsableCommand {
     @Option(help: "Fields per second, like a microscope acquiring (default: as fast as possible).")
     var rate: Double?
 
-    @Option(name: .customLong("write-mode"), help: "rename (atomic, via .NAME.tmp) or inplace (slow chunked writes).")
+    @Option(name: .customLong("write-mode"), help: "rename (atomic, via .NAME.tmp), inplace (slow chunked writes) or mixed (alternating).")
     var writeMode: WriteMode = .rename
 
     @Option(help: "Parallel workers (default: all cores).")
