@@ -135,7 +135,12 @@ public final class Store: Sendable {
     public func close() throws(StoreError) {
         do {
             if mode == .readWrite {
-                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+                do {
+                    try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+                } catch where mapError(error).isTransient {
+                    // Every commit is safe in the -wal file; SQLite replays it at the next open.
+                    logger.warning("\(mapError(error)); the -wal file is kept and folded in at the next open")
+                }
             }
             try pool.close()
             if mode == .readWrite {
@@ -168,6 +173,10 @@ public final class Store: Sendable {
             return .corrupt(path: path, message: message)
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             return .busy(path: path, seconds: busyTimeout)
+        case .SQLITE_FULL:
+            return .diskFull(path: path, mount: DatabaseFile.mountPoint(of: path), freeBytes: DatabaseFile.freeBytes(near: path))
+        case .SQLITE_IOERR where (DatabaseFile.freeBytes(near: path) ?? .max) < 1 << 20:
+            return .diskFull(path: path, mount: DatabaseFile.mountPoint(of: path), freeBytes: DatabaseFile.freeBytes(near: path))
         case .SQLITE_CANTOPEN, .SQLITE_READONLY:
             let directory = DatabaseFile.directory(of: path)
             if access(directory, W_OK) != 0 {

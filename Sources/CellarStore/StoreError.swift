@@ -31,6 +31,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     case invalidField(FieldKey, reason: String)
     /// The writer was used after `finish()` or after a failed commit.
     case writerClosed(reason: String)
+    /// The file system holding the database is full (SQLITE_FULL, or an I/O error with no
+    /// space left). `mount` is the mount point of the file system, `freeBytes` what it had left.
+    case diskFull(path: String, mount: String, freeBytes: Int64?)
     /// Any other SQLite error, with the database path.
     case sqlite(path: String, code: Int32, message: String)
 
@@ -65,10 +68,24 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
             return "field \(key): \(reason)"
         case .writerClosed(let reason):
             return "the store writer is closed: \(reason)"
+        case .diskFull(let path, let mount, let free):
+            let left = free.map { " (\($0 / 1024) KiB free)" } ?? ""
+            return "disk full: cannot write \(path) on \(mount)\(left); free some space on \(mount) or move the database"
         case .sqlite(let path, let code, let message):
             return "\(path): SQLite error \(code): \(message)"
         }
     }
 
     public var errorDescription: String? { description }
+
+    /// Errors a writer waits out instead of giving up: a full disk, a busy database, an I/O
+    /// error (e.g. a network share that went away). Nothing was written by the failed
+    /// transaction, so it can be retried as is.
+    public var isTransient: Bool {
+        switch self {
+        case .diskFull, .busy: return true
+        case .sqlite(_, let code, _): return code & 0xff == 10  // SQLITE_IOERR and its extended codes
+        default: return false
+        }
+    }
 }

@@ -23,6 +23,31 @@ enum DatabaseFile {
         return dir.isEmpty ? "." : dir
     }
 
+    /// The mount point of the file system holding `path` (or its directory): the highest
+    /// ancestor on the same device. O(path depth) `stat` calls.
+    static func mountPoint(of path: String) -> String {
+        var current = exists(path) ? path : directory(of: path)
+        if !current.hasPrefix("/") { current = FileManager.default.currentDirectoryPath + "/" + current }
+        current = (current as NSString).standardizingPath
+        var st = stat()
+        guard stat(current, &st) == 0 else { return current }
+        let device = st.st_dev
+        while current != "/" {
+            let parent = (current as NSString).deletingLastPathComponent
+            var pst = stat()
+            guard stat(parent, &pst) == 0, pst.st_dev == device else { break }
+            current = parent
+        }
+        return current
+    }
+
+    /// Bytes available to this process on the file system of `path`'s directory, nil if unknown.
+    static func freeBytes(near path: String) -> Int64? {
+        var fs = statvfs()
+        guard statvfs(directory(of: path), &fs) == 0 else { return nil }
+        return Int64(fs.f_bavail) * Int64(fs.f_frsize)
+    }
+
     static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR

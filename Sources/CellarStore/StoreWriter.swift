@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Logging
 
@@ -8,14 +9,17 @@ extension Store {
     ///   - run: version and parameters; the `run` row is written with the first commit.
     ///   - capacity: fields (or failures) queued before `submit` suspends (back-pressure).
     ///   - maxBatchCells: a transaction takes queued fields until it holds this many cells.
-    public func makeWriter(run: RunInfo, capacity: Int = 32, maxBatchCells: Int = 100_000) throws(StoreError) -> StoreWriter {
+    ///   - retryInterval: pause between attempts when a commit fails with a transient error
+    ///     (disk full, busy, I/O error); default ``StoreWriter/defaultRetryInterval``.
+    public func makeWriter(run: RunInfo, capacity: Int = 32, maxBatchCells: Int = 100_000,
+                           retryInterval: Duration = StoreWriter.defaultRetryInterval) throws(StoreError) -> StoreWriter {
         guard mode == .readWrite else {
             throw .writerClosed(reason: "\(path) is open read-only")
         }
         let columns: [String]
         do { columns = try pool.read { db in try Schema.featureColumns(db) } } catch { throw mapError(error) }
         return StoreWriter(store: self, run: run, columns: columns,
-                           capacity: max(1, capacity), maxBatchCells: max(1, maxBatchCells))
+                           capacity: max(1, capacity), maxBatchCells: max(1, maxBatchCells), retryInterval: retryInterval)
     }
 }
 
@@ -36,13 +40,18 @@ public struct WriterSummary: Sendable, Hashable {
 /// `submit` validates the field, then suspends while `capacity` items are queued. A commit never
 /// waits for input: the transaction is opened only once a batch is taken. Call `finish()` at
 /// the end (it drains the queue, stamps the run's `finished_at` and returns the summary).
-/// A failed commit (disk full, …) closes the writer: later `submit`/`finish` throw that error;
-/// fields of the failed transaction are not stored and will be redone by the next run.
+/// A commit that fails with a transient error (``StoreError/isTransient``: disk full, busy, I/O
+/// error) is logged and retried as is every `retryInterval` until it succeeds; meanwhile the
+/// queue stays full, so `submit` suspends and the workers stop (back-pressure): nothing is
+/// dropped, and ``pausedBy`` tells why. ``abandonRetries()`` (shutdown) gives up instead. Any
+/// other failed commit closes the writer: later `submit`/`finish` throw that error; fields of
+/// the failed transaction are not stored and will be redone by the next run.
 public actor StoreWriter {
     private let store: Store
     private let run: RunInfo
     private let capacity: Int
     private let maxBatchCells: Int
+    private let retryInterval: Duration
     private var columnPolicy: FeatureColumnPolicy
     private var pendingColumns: [String] = []
     private var insertSQL: [[String]: String] = [:]
@@ -54,13 +63,23 @@ public actor StoreWriter {
     private var loopRunning = false
     private var closed = false
     private var failure: StoreError?
+    private var paused: StoreError?
+    private var retriesAbandoned = false
     private var summary = WriterSummary(runID: nil, fields: 0, cells: 0, failures: 0, transactions: 0)
 
-    init(store: Store, run: RunInfo, columns: [String], capacity: Int, maxBatchCells: Int) {
+    /// 10 s, or `$CELLAR_WRITE_RETRY_SECONDS` (for tests and impatient operators).
+    public static let defaultRetryInterval: Duration = {
+        if let text = ProcessInfo.processInfo.environment["CELLAR_WRITE_RETRY_SECONDS"],
+           let seconds = Double(text), seconds > 0 { return .milliseconds(Int64(seconds * 1000)) }
+        return .seconds(10)
+    }()
+
+    init(store: Store, run: RunInfo, columns: [String], capacity: Int, maxBatchCells: Int, retryInterval: Duration) {
         self.store = store
         self.run = run
         self.capacity = capacity
         self.maxBatchCells = maxBatchCells
+        self.retryInterval = retryInterval
         self.columnPolicy = FeatureColumnPolicy(columns: columns)
     }
 
@@ -87,18 +106,51 @@ public actor StoreWriter {
         }
         if let failure { throw failure }
         if let runID = summary.runID {
-            do {
-                try await store.pool.write { db in
-                    try db.execute(sql: "UPDATE run SET finished_at = ? WHERE id = ?",
-                                   arguments: [Timestamp.now(), runID])
+            while true {
+                do {
+                    try await store.pool.write { db in
+                        try db.execute(sql: "UPDATE run SET finished_at = ? WHERE id = ?",
+                                       arguments: [Timestamp.now(), runID])
+                    }
+                    break
+                } catch {
+                    let mapped = store.mapError(error)
+                    // Only the end stamp is missing: wait like a commit, but never past a shutdown.
+                    guard mapped.isTransient, !retriesAbandoned else { throw mapped }
+                    await pause(mapped, what: "the run's end time")
                 }
-            } catch { throw store.mapError(error) }
+            }
         }
         return summary
     }
 
     /// Fields and failures committed so far.
     public var progress: WriterSummary { summary }
+
+    /// The transient error the writer is waiting out (nil while commits succeed).
+    public var pausedBy: StoreError? { paused }
+
+    /// Stops retrying failed commits (at shutdown): the batch being retried and everything
+    /// queued are dropped (the next run redoes them) and the writer closes with that error.
+    public func abandonRetries() {
+        retriesAbandoned = true
+    }
+
+    /// Logs `error` (once clearly, then briefly) and sleeps `retryInterval` in short slices,
+    /// returning early if retries are abandoned.
+    private func pause(_ error: StoreError, what: String) async {
+        let seconds = Double(retryInterval.components.seconds) + Double(retryInterval.components.attoseconds) * 1e-18
+        if paused == nil {
+            store.logger.error("\(error); pausing: \(what) will be written when the retry succeeds, retrying every \(String(format: "%g", seconds)) s")
+        } else {
+            store.logger.warning("still cannot write \(store.path): \(error); retrying in \(String(format: "%g", seconds)) s")
+        }
+        paused = error
+        let deadline = ContinuousClock.now + retryInterval
+        while ContinuousClock.now < deadline && !retriesAbandoned {
+            try? await Task.sleep(for: min(.milliseconds(200), deadline - ContinuousClock.now))
+        }
+    }
 
     // MARK: - Queue
 
@@ -162,8 +214,19 @@ public actor StoreWriter {
                     case .failure: summary.failures += 1
                     }
                 }
+                if let was = paused {
+                    store.logger.notice("\(store.path) is writable again (after: \(was)); resumed")
+                    paused = nil
+                }
             } catch {
                 let mapped = store.mapError(error)
+                if mapped.isTransient && !retriesAbandoned {
+                    // Nothing of the batch was written (SQLite rolled the transaction back): put it
+                    // back in front and retry. The queue is full meanwhile, so submitters wait.
+                    queue.insert(contentsOf: batch, at: 0)
+                    await pause(mapped, what: "\(batch.count) field(s) and everything queued")
+                    continue
+                }
                 store.logger.error("commit of \(batch.count) field(s) failed: \(mapped)")
                 failure = mapped
                 queue.removeAll()

@@ -23,6 +23,7 @@ public final class IngestRunner: Sendable {
         var stopped = false
         var source: Task<Void, Never>?
         var jobs: BoundedQueue<Job>?
+        var writer: StoreWriter?
     }
 
     struct Job: Sendable {
@@ -42,14 +43,16 @@ public final class IngestRunner: Sendable {
 
     /// Stops taking new fields; queued fields are abandoned (a later run redoes
     /// them), fields in the workers' hands are finished and committed. Safe to
-    /// call from any thread, any number of times.
+    /// call from any thread, any number of times. A writer waiting out a full disk gives up
+    /// (its fields are redone by the next run).
     public func stop() {
-        let (source, jobs) = state.withLock { s in
+        let (source, jobs, writer) = state.withLock { s in
             s.stopped = true
-            return (s.source, s.jobs)
+            return (s.source, s.jobs, s.writer)
         }
         source?.cancel()
         if let jobs { Task { _ = await jobs.drain() } }
+        if let writer { Task { await writer.abandonRetries() } }
     }
 
     private var isStopped: Bool { state.withLock { $0.stopped } }
@@ -65,7 +68,7 @@ public final class IngestRunner: Sendable {
         let events = try AcquisitionSource(root: root, settings: settings, logger: logger).events(watch: options.watch)
         let jobs = BoundedQueue<Job>(capacity: options.workers * options.queuePerWorker)
         let stats = Locked(RunStats())
-        let stopRequested = state.withLock { s -> Bool in s.jobs = jobs; return s.stopped }
+        let stopRequested = state.withLock { s -> Bool in s.jobs = jobs; s.writer = writer; return s.stopped }
         if stopRequested { await jobs.close() }
 
         let source = Task { [logger] in
