@@ -25,7 +25,9 @@ struct FileHeader {
         if size == 0 { throw ImageError(path: path, kind: .empty) }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
-            throw ImageError(path: path, kind: .io(String(cString: strerror(errno))))
+            let code = errno
+            if code == ENOENT { throw ImageError(path: path, kind: .notFound) }  // deleted since stat
+            throw ImageError(path: path, kind: .io("cannot open: \(String(cString: strerror(code)))"))
         }
         defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: count)

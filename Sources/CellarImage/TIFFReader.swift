@@ -3,7 +3,7 @@ import CTIFF
 
 /// Reads one page of a TIFF file through libtiff.
 ///
-/// Handles 8/16-bit unsigned and 32-bit float samples; any compression the
+/// Handles 8/16-bit unsigned and 32-bit float samples, and 1-bit gray in strips (as 0/255); any compression the
 /// installed libtiff has (none, LZW, Deflate, PackBits, ...), with or without
 /// predictor; strips and tiles; contiguous or planar samples (one channel is
 /// taken); classic and BigTIFF, either byte order. libtiff's messages are
@@ -51,12 +51,14 @@ enum TIFFReader {
             return .image(.uint16(try decode(UInt16.self, tif: tif, info: info, sample: sample, path: path, messages: &messages)))
         case (32, SAMPLEFORMAT_IEEEFP):
             return .image(.float32(try decode(Float.self, tif: tif, info: info, sample: sample, path: path, messages: &messages)))
+        case (1, SAMPLEFORMAT_UINT) where info.samplesPerPixel == 1 && !info.tiled:
+            return .image(.uint8(try decodeBilevel(tif: tif, info: info, path: path, messages: &messages)))
         case (32, SAMPLEFORMAT_UINT) where allowUInt32:
             return .labels32(try decode(UInt32.self, tif: tif, info: info, sample: sample, path: path, messages: &messages))
         default:
             let kind = info.sampleFormat == SAMPLEFORMAT_IEEEFP ? "float" : info.sampleFormat == SAMPLEFORMAT_INT ? "signed integer" : "unsigned integer"
             throw ImageError(path: path, kind: .unsupported(
-                "TIFF with \(info.bitsPerSample)-bit \(kind) samples not supported (8/16-bit unsigned or 32-bit float)"))
+                "TIFF with \(info.bitsPerSample)-bit \(kind) samples not supported (8/16-bit unsigned, 32-bit float or 1-bit gray in strips)"))
         }
     }
 

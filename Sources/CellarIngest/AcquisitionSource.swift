@@ -16,6 +16,9 @@ public enum IngestEvent: Sendable {
     case missingDNA(FieldID, channels: [ChannelID])
     /// `path` names the same field and channel as `kept`, which is used instead.
     case duplicate(path: String, kept: String)
+    /// A scanned file left out of a one-shot ingest because it vanished or changed while
+    /// settling (the caller records it, so `cellar ingest` never skips a file silently).
+    case skipped(path: String, reason: String)
     case warning(String)
 }
 
@@ -116,7 +119,17 @@ public struct AcquisitionSource: Sendable {
         if !result.matched.isEmpty {
             try? await Task.sleep(for: settings.effectiveSettle)
             let now = ContinuousClock.now
-            for (file, key) in result.matched where Fingerprint(ofFileAt: file.path) == file.fingerprint {
+            for (file, key) in result.matched {
+                let current = Fingerprint(ofFileAt: file.path)
+                guard current == file.fingerprint else {
+                    // Watching, the watcher reports it again; one-shot, say why it is left out.
+                    if watcher == nil {
+                        out.yield(.skipped(path: file.path, reason: current == nil
+                            ? "no such file (deleted after the scan)"
+                            : "changed while settling (still being written?); not ingested: run again once it is complete"))
+                    }
+                    continue
+                }
                 for f in assembler.add(file, key: key, at: now) { out.yield(.field(f)) }
                 for d in assembler.takeDuplicates() { out.yield(.duplicate(path: d.ignored.path, kept: d.kept.path)) }
             }

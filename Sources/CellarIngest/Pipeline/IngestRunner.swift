@@ -94,6 +94,8 @@ public final class IngestRunner: Sendable {
                 case .duplicate(let path, let kept):
                     await Self.record(FailureRecord(path: path, reason: "names the same plate, well, site and channel as \(kept), which is used instead"),
                                       writer: writer, stats: stats, logger: logger)
+                case .skipped(let path, let reason):
+                    await Self.record(FailureRecord(path: path, reason: reason), writer: writer, stats: stats, logger: logger)
                 case .warning(let text):
                     logger.warning("\(text)")
                 case .field(let field):
