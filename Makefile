@@ -6,7 +6,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 CELLAR := .build/release/cellar
 
-.PHONY: deps venv build release test demo bench accuracy clean
+.PHONY: deps venv build release test test-reliability fuzz demo bench accuracy clean
 
 ## deps: install the C libraries (libtiff, libpng, sqlite3) when missing
 deps:
@@ -30,6 +30,16 @@ release: deps
 
 test: deps venv
 	CELLAR_PYTHON=$(abspath $(PYTHON)) swift test $(SWIFT_BUILD_FLAGS)
+
+## test-reliability: SIGKILL crash safety, full disk (root), concurrent readers (~3-5 min)
+test-reliability: release
+	@bash scripts/test-reliability.sh $(CELLAR)
+
+## fuzz: mutate the formats/ files and read them under AddressSanitizer for FUZZ_SECONDS
+FUZZ_SECONDS ?= 180
+fuzz: deps
+	swift build --scratch-path .build-asan -Xswiftc -sanitize=address --product cellar-fuzz $(SWIFT_BUILD_FLAGS)
+	.build-asan/debug/cellar-fuzz $(FUZZ_SECONDS) ../shared/data/formats .build-asan/fuzz-out
 
 demo: release
 	@bash scripts/demo.sh $(CELLAR)

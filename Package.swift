@@ -65,6 +65,8 @@ let package = Package(
         .executableTarget(name: "cellar-store-probe", dependencies: ["CellarStore"],
                           path: "Tests/CellarStoreProbe"),
         .testTarget(name: "CellarStoreTests", dependencies: ["CellarStore", "cellar-store-probe"]),
+        // Mutation fuzzer for the TIFF/PNG readers (`make fuzz`, under AddressSanitizer).
+        .executableTarget(name: "cellar-fuzz", dependencies: ["CellarImage"]),
         // Bad-input corpus and crash checks: runs the built `cellar` binary as a child process.
         .testTarget(name: "CellarReliabilityTests", dependencies: ["cellar", "CellarStore", "CellarImage", "CellarSynth"]),
     ],
