@@ -42,6 +42,7 @@ enum TIFFReader {
         guard info.width <= maxDimension, info.height <= maxDimension else {
             throw ImageError(path: path, kind: .tooLarge(width: info.width, height: info.height, limit: maxDimension))
         }
+        try checkChunkGeometry(info: info, path: path)
         try checkDataInsideFile(tif: tif, info: info, path: path, fileSize: header.size)
         let sample = min(max(channel, 0), info.samplesPerPixel - 1)
         switch (info.bitsPerSample, info.sampleFormat) {
@@ -99,6 +100,19 @@ enum TIFFReader {
                 if cellar_tiff_get_u32(tif, UInt32(TIFFTAG_ROWSPERSTRIP), &rps) != 1 || rps == 0 || Int(rps) > height { rps = UInt32(max(height, 1)) }
                 rowsPerStrip = Int(rps)
             }
+        }
+    }
+
+    /// Refuses tiles far larger than the image and absurd sample counts, whose decode buffer
+    /// (one tile or strip) could otherwise be terabytes (found by cellar-fuzz: TileLength 2³¹).
+    static func checkChunkGeometry(info: PageInfo, path: String) throws(ImageError) {
+        guard info.samplesPerPixel <= 64 else {
+            throw ImageError(path: path, kind: .unsupported("TIFF with \(info.samplesPerPixel) samples per pixel not supported (at most 64)"))
+        }
+        guard info.tiled else { return }
+        func limit(_ side: Int) -> Int { max((side + 15) / 16 * 16, 1024) }
+        guard info.tileWidth <= limit(info.width), info.tileHeight <= limit(info.height) else {
+            throw ImageError(path: path, kind: .corrupt("tiles of \(info.tileWidth) × \(info.tileHeight) pixels for a \(info.width) × \(info.height) image"))
         }
     }
 

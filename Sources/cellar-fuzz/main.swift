@@ -54,7 +54,7 @@ func tiffEntries(_ b: [UInt8]) -> [Int] {
 let interesting: [UInt32] = [0, 1, 2, 3, 7, 8, 15, 16, 31, 32, 33, 64, 255, 256, 0x7fff, 0x8000, 0xffff, 0x10000,
                              0x7fff_ffff, 0x8000_0000, 0xffff_fffe, 0xffff_ffff]
 
-func mutate(_ input: [UInt8]) -> [UInt8] {
+@MainActor func mutate(_ input: [UInt8]) -> [UInt8] {
     var b = input
     for _ in 0 ..< Int.random(in: 1 ... 4, using: &rng) {
         guard !b.isEmpty else { return b }
@@ -98,7 +98,7 @@ let start = Date()
 while Date().timeIntervalSince(start) < seconds {
     let seed = seeds[Int.random(in: 0 ..< seeds.count, using: &rng)]
     let input = mutate(seed)
-    FileManager.default.createFile(atPath: current, contents: Data(input))
+    _ = FileManager.default.createFile(atPath: current, contents: Data(input))
     runs += 1
     do {
         let image = try ImageFile.read(current, maxDimension: 4096)

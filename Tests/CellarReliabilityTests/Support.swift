@@ -60,11 +60,14 @@ enum Cellar {
     }
 
     /// `setpriv` prefix that runs the child as `nobody` when we are root (where mode 000 does
-    /// not stop reads), nil when unavailable.
+    /// not stop reads); nil when unavailable, or when nobody cannot run the binary (e.g. a
+    /// checkout under /root).
     static let dropPrivileges: [String]? = {
         guard getuid() == 0 else { return [] }
         for dir in ["/usr/bin", "/bin", "/usr/sbin"] where FileManager.default.isExecutableFile(atPath: dir + "/setpriv") {
-            return [dir + "/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+            let prefix = [dir + "/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+            guard let probe = try? run(["--help"], prefix: prefix, timeout: 60), probe.status == 0 else { return nil }
+            return prefix
         }
         return nil
     }()
