@@ -32,6 +32,15 @@ public struct PlateValues: Sendable {
     public var values: [WellPosition: Double]
     /// Wells that have fields but none done (all failed).
     public var failed: Set<WellPosition>
+
+    public init(plate: String, format: PlateFormat, label: String, values: [WellPosition: Double],
+                failed: Set<WellPosition> = []) {
+        self.plate = plate
+        self.format = format
+        self.label = label
+        self.values = values
+        self.failed = failed
+    }
 }
 
 /// `cellar heatmap`: a plate map (PNG or terminal text) of a per-well value.

@@ -145,12 +145,17 @@ public enum NamedQueries {
             }
             var arguments: [String: (any DatabaseValueConvertible)?] = [:]
             for name in used {
-                guard let text = parameters[name] else { arguments[name] = nil as String?; continue }
-                if let i = Int64(text) { arguments[name] = i }
-                else if let d = Double(text), d.isFinite { arguments[name] = d }
-                else { arguments[name] = text }
+                let value: (any DatabaseValueConvertible)?
+                if let text = parameters[name] {
+                    if let i = Int64(text) { value = i }
+                    else if let d = Double(text), d.isFinite { value = d }
+                    else { value = text }
+                } else {
+                    value = nil  // omitted: NULL
+                }
+                arguments.updateValue(value, forKey: name)
             }
-            statement.arguments = StatementArguments(arguments)
+            try statement.setArguments(StatementArguments(arguments))
             let columns = statement.columnNames
             var rows: [[SQLValue]] = []
             let rowCursor = try Row.fetchCursor(statement)

@@ -33,32 +33,48 @@ public enum NumberFormat {
             x = -x
         }
         if x == 0 { p[n] = UInt8(ascii: "0"); return n + 1 }
-        if x < 1e15, x == x.rounded(.towardZero) {
+        if x < 1e15, Double(Int64(x)) == x {
             return n + writeDigits(UInt64(x), to: p + n)
         }
-        // Decimal exponent estimate from the binary exponent, then correct by scaling.
-        var e10 = Int((Double(Int(x.exponent)) * 0.30102999566398120).rounded(.down))
+        // Decimal exponent estimate from the binary exponent (bits; subnormals via .exponent),
+        // then correct it by scaling to 15 digits.
+        let biased = Int((x.bitPattern >> 52) & 0x7FF)
+        let e2 = biased == 0 ? Int(x.exponent) : biased - 1023
+        var e10 = (e2 * 78913) >> 18  // floor(e2 · log10 2)
         var m: UInt64 = 0
         for _ in 0 ..< 3 {
             let scaled = scale(x, by: 14 - e10)
-            m = UInt64(scaled.rounded())
+            // Truncate (not round) at the top of the range, so the text never reads back as inf.
+            m = x > 1.797693134862315e308 ? UInt64(scaled) : UInt64(scaled + 0.5)
             if m >= 1_000_000_000_000_000 { e10 += 1; continue }
             if m < 100_000_000_000_000 { e10 -= 1; continue }
             break
         }
         if m >= 1_000_000_000_000_000 { m = (m + 5) / 10; e10 += 1 }
-        // 15 digits in m; drop trailing zeros.
-        var digits = 15
-        while m % 10 == 0 && digits > 1 { m /= 10; digits -= 1 }
-        var tmp: (UInt64, UInt64) = (0, 0)  // 16 bytes of scratch on the stack
-        return withUnsafeMutableBytes(of: &tmp) { raw -> Int in
+        // Exactly 15 digits into scratch, then drop trailing zeros.
+        var scratch: (UInt64, UInt64) = (0, 0)
+        return withUnsafeMutableBytes(of: &scratch) { raw -> Int in
             let d = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            _ = writeDigits(m, to: d)  // exactly `digits` digits
+            digitPairs.withUnsafeBufferPointer { pairs in
+                var v = m
+                var i = 15
+                while i > 1 {
+                    let r = Int(v % 100)
+                    v /= 100
+                    d[i - 1] = pairs[2 * r + 1]
+                    d[i - 2] = pairs[2 * r]
+                    i -= 2
+                }
+                d[0] = UInt8(48 + v)
+            }
+            var digits = 15
+            while digits > 1 && d[digits - 1] == 48 { digits -= 1 }
             if e10 >= -5 && e10 < 15 {
                 if e10 >= 0 {
                     let intDigits = e10 + 1
-                    for i in 0 ..< min(intDigits, digits) { p[n + i] = d[i] }
-                    n += min(intDigits, digits)
+                    let lead = min(intDigits, digits)
+                    for i in 0 ..< lead { p[n + i] = d[i] }
+                    n += lead
                     if intDigits > digits {
                         for _ in 0 ..< (intDigits - digits) { p[n] = UInt8(ascii: "0"); n += 1 }
                     } else if digits > intDigits {
