@@ -94,7 +94,7 @@ public enum Heatmap {
     /// a colour bar with min/mid/max and a legend. O(image pixels).
     static func render(_ plate: PlateValues) -> Canvas {
         let f = plate.format
-        let cell = f.columns <= 12 ? 40 : f.columns <= 24 ? 26 : 14
+        let cell = f.columns <= 12 ? 44 : f.columns <= 24 ? 30 : 15
         let scale = f.columns <= 24 ? 2 : 1
         let glyphH = BitmapFont.height * scale
         let rowLabelW = BitmapFont.textWidth(PlateFormat.rowLabel(f.rows), scale: scale)

@@ -28,7 +28,7 @@ struct FakeCellsBench: AsyncParsableCommand {
         do {
             let result = try await QueryBenchmark.run(path: db, cells: cells, masks: masks)
             print(result.description, terminator: "")
-        } catch let error as QueryError {
+        } catch {
             printError("error: \(error)")
             throw ExitCode(1)
         }
