@@ -6,7 +6,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 CELLAR := .build/release/cellar
 
-.PHONY: deps venv build release test demo bench accuracy clean
+.PHONY: deps venv build release test test-interop demo bench accuracy clean
 
 ## deps: install the C libraries (libtiff, libpng, sqlite3) when missing
 deps:
@@ -30,6 +30,16 @@ release: deps
 
 test: deps venv
 	CELLAR_PYTHON=$(abspath $(PYTHON)) swift test $(SWIFT_BUILD_FLAGS)
+
+## test-interop: pycytominer reads `cellar export --format cytominer-sqlite` (pip-installs
+## pycytominer into .venv-interop once; slow the first time)
+INTEROP_VENV := .venv-interop
+INTEROP_PYTHON := $(INTEROP_VENV)/bin/python
+test-interop: deps $(INTEROP_VENV)/.installed
+	CELLAR_INTEROP_PYTHON=$(abspath $(INTEROP_PYTHON)) swift test $(SWIFT_BUILD_FLAGS) --filter pycytominerReadsCytominerExport
+$(INTEROP_VENV)/.installed:
+	@[ -x $(INTEROP_PYTHON) ] || python3 -m venv $(INTEROP_VENV)
+	@$(INTEROP_PYTHON) -m pip install -q --disable-pip-version-check pycytominer && touch $@
 
 demo: release
 	@bash scripts/demo.sh $(CELLAR)

@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(
             name: "cellar",
             dependencies: [
-                "CellarImage", "CellarSynth", "CellarSegment", "CellarMeasure", "CellarStore", "CellarIngest",
+                "CellarImage", "CellarSynth", "CellarSegment", "CellarMeasure", "CellarStore", "CellarIngest", "CellarQuery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -65,6 +65,17 @@ let package = Package(
         .executableTarget(name: "cellar-store-probe", dependencies: ["CellarStore"],
                           path: "Tests/CellarStoreProbe"),
         .testTarget(name: "CellarStoreTests", dependencies: ["CellarStore", "cellar-store-probe"]),
+        .target(
+            name: "CellarQuery",
+            dependencies: [
+                "CellarStore", "CellarMeasure", "CellarImage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["EmbedSQL.txt"],
+            plugins: ["EmbedSQL"]),
+        .testTarget(name: "CellarQueryTests", dependencies: ["CellarQuery", "CellarStore", "CellarMeasure", "CellarImage"]),
     ],
     swiftLanguageModes: [.v6]
 )
