@@ -47,5 +47,9 @@ demo: release
 bench: release venv
 	@bash bench/run.sh $(CELLAR)
 
+## accuracy: F1 of Cellar and the reference on every dev set and a synthetic plate
+accuracy: release venv
+	@bash scripts/accuracy.sh $(CELLAR)
+
 clean:
 	rm -rf .build .build-* $(VENV)
