@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "CellarSynthTests", dependencies: ["CellarSynth", "CellarImage"]),
         .testTarget(name: "CellarMeasureTests", dependencies: ["CellarMeasure", "CellarImage"]),
         .testTarget(name: "CellarSegmentTests", dependencies: ["CellarSegment", "CellarImage"]),
-        .testTarget(name: "CellarIngestTests", dependencies: ["CellarIngest", "CellarImage"]),
+        .testTarget(name: "CellarIngestTests", dependencies: ["CellarIngest", "CellarImage", "CellarStore", "CellarSynth"]),
         // Build-tool plugin: every `.sql` file of a directory → a Swift array of (name, sql).
         .executableTarget(name: "EmbedSQLTool", path: "Plugins/EmbedSQLTool"),
         .plugin(name: "EmbedSQL", capability: .buildTool(), dependencies: ["EmbedSQLTool"],
