@@ -6,7 +6,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 CELLAR := .build/release/cellar
 
-.PHONY: deps venv build release test test-reliability fuzz demo bench accuracy clean
+.PHONY: deps venv build release test test-interop test-reliability fuzz demo bench accuracy clean
 
 ## deps: install the C libraries (libtiff, libpng, sqlite3) when missing
 deps:
@@ -31,6 +31,16 @@ release: deps
 test: deps venv
 	CELLAR_PYTHON=$(abspath $(PYTHON)) swift test $(SWIFT_BUILD_FLAGS)
 
+## test-interop: pycytominer reads `cellar export --format cytominer-sqlite` (pip-installs
+## pycytominer into .venv-interop once; slow the first time)
+INTEROP_VENV := .venv-interop
+INTEROP_PYTHON := $(INTEROP_VENV)/bin/python
+test-interop: deps $(INTEROP_VENV)/.installed
+	CELLAR_INTEROP_PYTHON=$(abspath $(INTEROP_PYTHON)) swift test $(SWIFT_BUILD_FLAGS) --filter pycytominerReadsCytominerExport
+$(INTEROP_VENV)/.installed:
+	@[ -x $(INTEROP_PYTHON) ] || python3 -m venv $(INTEROP_VENV)
+	@$(INTEROP_PYTHON) -m pip install -q --disable-pip-version-check pycytominer && touch $@
+
 ## test-reliability: SIGKILL crash safety, full disk (root), concurrent readers (~3-5 min)
 test-reliability: release
 	@bash scripts/test-reliability.sh $(CELLAR)
@@ -46,6 +56,10 @@ demo: release
 
 bench: release venv
 	@bash bench/run.sh $(CELLAR)
+
+## accuracy: F1 of Cellar and the reference on every dev set and a synthetic plate
+accuracy: release venv
+	@bash scripts/accuracy.sh $(CELLAR)
 
 clean:
 	rm -rf .build .build-* $(VENV)

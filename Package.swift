@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(
             name: "cellar",
             dependencies: [
-                "CellarImage", "CellarSynth", "CellarSegment", "CellarMeasure", "CellarStore", "CellarIngest",
+                "CellarImage", "CellarSynth", "CellarSegment", "CellarMeasure", "CellarStore", "CellarIngest", "CellarQuery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "CellarSynthTests", dependencies: ["CellarSynth", "CellarImage"]),
         .testTarget(name: "CellarMeasureTests", dependencies: ["CellarMeasure", "CellarImage"]),
         .testTarget(name: "CellarSegmentTests", dependencies: ["CellarSegment", "CellarImage"]),
-        .testTarget(name: "CellarIngestTests", dependencies: ["CellarIngest", "CellarImage"]),
+        .testTarget(name: "CellarIngestTests", dependencies: ["CellarIngest", "CellarImage", "CellarStore", "CellarSynth"]),
         // Build-tool plugin: every `.sql` file of a directory → a Swift array of (name, sql).
         .executableTarget(name: "EmbedSQLTool", path: "Plugins/EmbedSQLTool"),
         .plugin(name: "EmbedSQL", capability: .buildTool(), dependencies: ["EmbedSQLTool"],
@@ -65,6 +65,17 @@ let package = Package(
         .executableTarget(name: "cellar-store-probe", dependencies: ["CellarStore"],
                           path: "Tests/CellarStoreProbe"),
         .testTarget(name: "CellarStoreTests", dependencies: ["CellarStore", "cellar-store-probe"]),
+        .target(
+            name: "CellarQuery",
+            dependencies: [
+                "CellarStore", "CellarMeasure", "CellarImage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["EmbedSQL.txt"],
+            plugins: ["EmbedSQL"]),
+        .testTarget(name: "CellarQueryTests", dependencies: ["CellarQuery", "CellarStore", "CellarMeasure", "CellarImage"]),
         // Mutation fuzzer for the TIFF/PNG readers (`make fuzz`, under AddressSanitizer).
         .executableTarget(name: "cellar-fuzz", dependencies: ["CellarImage"]),
         // Bad-input corpus and crash checks: runs the built `cellar` binary as a child process.

@@ -25,7 +25,7 @@ SYNTH=$!
 while kill -0 "$SYNTH" 2>/dev/null; do
     sleep 2
     "$CELLAR" counts --db "$DB" --plate P1 --format tsv 2>/dev/null \
-        | awk -F'\t' 'NR > 1 { f += $3; c += $4 } END { printf "   live: %d of 192 fields stored, %d cells\n", f, c }' || true
+        | awk -F'\t' 'NR > 1 { f += $3; c += $5 } END { printf "   live: %d of 192 fields stored, %d cells\n", f, c }' || true
 done
 wait "$SYNTH"
 
@@ -41,7 +41,7 @@ wait "$WATCH_PID" && echo "   daemon exited cleanly" || echo "   daemon exit sta
 WATCH_PID=
 
 echo
-echo "== cellar counts --db screen.db --plate P1 --grid   (mean cells per field, per well)"
+echo "== cellar counts --db screen.db --plate P1 --grid   (cells per well)"
 "$CELLAR" counts --db "$DB" --plate P1 --grid
 echo
 "$CELLAR" status --db "$DB" | sed -n '1,8p'

@@ -131,7 +131,7 @@ public final class Store: Sendable {
 
     /// Checkpoints the WAL into the database file (read-write) and closes every connection;
     /// afterwards the `-wal` and `-shm` files are gone (or empty). The writer lock is released
-    /// when the store is deallocated.
+    /// when the store is closed (or deallocated).
     public func close() throws(StoreError) {
         do {
             if mode == .readWrite {
@@ -149,6 +149,9 @@ public final class Store: Sendable {
                 var config = Configuration()
                 config.busyMode = .timeout(0)
                 try? DatabaseQueue(path: path, configuration: config).close()
+                // Release the writer lock now, not at deallocation: a task still holding this
+                // (closed, unusable) store must not block the next writer (a flaky re-open).
+                lock?.unlock()
             }
         } catch {
             throw mapError(error)

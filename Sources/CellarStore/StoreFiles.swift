@@ -101,6 +101,9 @@ final class WriterLock: Sendable {
 
     deinit { close(fd) }  // closing the descriptor releases the flock
 
+    /// Releases the lock early (the descriptor stays open until deinit). Idempotent.
+    func unlock() { flock(fd, LOCK_UN) }
+
     /// The pid of the process holding `<database>.lock`, or nil when no writer has the
     /// database open. Probes with a non-blocking shared lock; never blocks a writer.
     static func holder(database: String) -> Int32? {

@@ -5,5 +5,10 @@ struct CellarCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cellar",
         abstract: "Plate-screening database and indexer for high-content microscopy.",
-        subcommands: [IngestCommand.self, WatchCommand.self, StatusCommand.self, SegmentCommand.self, EvaluateCommand.self, SynthCommand.self])
+        subcommands: [
+            InitCommand.self, IngestCommand.self, WatchCommand.self, StatusCommand.self,
+            CountsCommand.self, SummaryCommand.self, ExportCommand.self, QueryCommand.self,
+            HeatmapCommand.self, MasksCommand.self,
+            SegmentCommand.self, EvaluateCommand.self, SynthCommand.self, BenchCommand.self,
+        ])
 }

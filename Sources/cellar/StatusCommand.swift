@@ -23,6 +23,7 @@ struct StatusCommand: AsyncParsableCommand {
         let runs = try store.runs()
         let allFailures = try store.failures()
         let writer = store.writerPID
+        let live = try store.latestRunProgress()
         let recent = Array(allFailures.suffix(failures).reversed())
 
         var plateTable = OutputTable(columns: ["plate", "wells", "fields_done", "fields_failed", "cells"])
@@ -41,6 +42,7 @@ struct StatusCommand: AsyncParsableCommand {
         case .json:
             print("""
                 {"database": \(jsonString(store.path)), "writer_pid": \(writer.map { String($0) } ?? "null"), \
+                "latest_run": \(live.map { Self.json($0) } ?? "null"), \
                 "failures_total": \(allFailures.count),
                 "plates": \(plateTable.render(.json).trimmingCharacters(in: .whitespacesAndNewlines)),
                 "runs": \(runTable.render(.json).trimmingCharacters(in: .whitespacesAndNewlines)),
@@ -53,6 +55,13 @@ struct StatusCommand: AsyncParsableCommand {
             } else {
                 print("writer: none (no cellar ingest/watch has the database open)")
             }
+            if let live {
+                let p = live.progress
+                let state = live.finished ? "finished" : (writer != nil ? "running" : "stopped before finishing")
+                print("latest run #\(live.runID) (\(state)) on \(p.root ?? "?"): \(p.fieldsDone) done, \(p.fieldsSkipped) unchanged, "
+                      + "\(p.fieldsFailed) failed, \(p.fieldsPending) pending of \(p.fieldsSeen) fields seen; "
+                      + "\(p.cells) cells; \(p.fieldsPerSecond) fields/s; last report \(p.heartbeatAt ?? "?")")
+            }
             print()
             print(plates.isEmpty ? "no plates yet\n" : plateTable.render(.table))
             if !runs.isEmpty { print("runs (latest 5):\n" + runTable.render(.table)) }
@@ -63,6 +72,16 @@ struct StatusCommand: AsyncParsableCommand {
             }
         }
         try store.close()
+    }
+
+    static func json(_ live: (runID: Int64, finished: Bool, progress: RunProgress)) -> String {
+        let p = live.progress
+        return """
+            {"run": \(live.runID), "finished": \(live.finished), "root": \(p.root.map(jsonString) ?? "null"), \
+            "fields_seen": \(p.fieldsSeen), "fields_done": \(p.fieldsDone), "fields_skipped": \(p.fieldsSkipped), \
+            "fields_failed": \(p.fieldsFailed), "fields_pending": \(p.fieldsPending), "cells": \(p.cells), \
+            "fields_per_second": \(p.fieldsPerSecond), "heartbeat_at": \(p.heartbeatAt.map(jsonString) ?? "null")}
+            """
     }
 
     /// Fields per second of a finished run (nil while running).

@@ -1,6 +1,5 @@
 import ArgumentParser
 import CellarIngest
-import Logging
 import ServiceLifecycle
 
 /// `cellar watch ROOT --db DB`: scan, then follow the folder until SIGINT/SIGTERM.
@@ -15,45 +14,26 @@ struct WatchCommand: AsyncParsableCommand {
             resumes where it stopped.
             """)
 
-    @Argument(help: "Acquisition folder (watched recursively).")
-    var root: String
-
-    @Option(help: "Database file (created if missing).")
-    var db: String
-
-    @Option(help: "Parallel workers (default: number of cores).")
-    var workers: Int?
+    @OptionGroup var arguments: IngestArguments
 
     @Option(help: "Poll every N seconds instead of using inotify (for NFS/SMB shares).")
     var poll: Double?
 
-    @Flag(help: "Print per-stage milliseconds per field at the end.")
-    var profile = false
-
-    @OptionGroup var acquisition: AcquisitionOptions
-    @OptionGroup var segmentation: SegmentationOptions
-    @OptionGroup var logging: LoggingOptions
-
     func run() async throws {
-        let logger = logging.makeLogger()
-        var session = try IngestSession(root: root, database: db, acquisition: acquisition, segmentation: segmentation,
-                                        workers: workers, watch: true, profile: profile, logger: logger)
-        if let poll {
-            session.settings.watch = "poll"
-            session.settings.pollInterval = .milliseconds(Int64(poll * 1000))
+        let (runner, store) = try arguments.makeRunner(watch: true) { settings in
+            if let poll {
+                settings.watch = "poll"
+                settings.pollInterval = .milliseconds(Int64(poll * 1000))
+            }
         }
-        let store = try session.openStore()
-        let runner = IngestRunner(root: session.root, store: store, settings: session.settings,
-                                  options: session.options, logger: logger)
         let service = IngestService(runner: runner)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: service)],
             gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+            logger: arguments.logging.makeLogger()))
         try await group.run()
         try store.close()
-        guard let summary = service.summary else { return }
-        _ = IngestSession.report(summary, profile: profile)
+        if let summary = service.summary { _ = IngestReport.print(summary, profile: arguments.profile) }
     }
 }
 

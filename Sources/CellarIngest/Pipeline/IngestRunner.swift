@@ -114,10 +114,19 @@ public final class IngestRunner: Sendable {
         state.withLock { $0.source = source }
         if isStopped { source.cancel() }
 
-        let reporter = Task {
+        let reporter = Task { [store, root, logger] in
+            var tick = 0
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(500))
-                progress(stats.withLock { $0.snapshot(since: started) })
+                let now = stats.withLock { $0.snapshot(since: started) }
+                progress(now)
+                tick += 1
+                // Heartbeat for `cellar status`, every 2 s once the run has a row.
+                if tick % 4 == 0, let runID = await writer.progress.runID {
+                    do { try store.recordProgress(Self.runProgress(now, root: root), runID: runID) } catch {
+                        logger.debug("cannot record progress: \(error)")
+                    }
+                }
             }
         }
 
@@ -125,31 +134,33 @@ public final class IngestRunner: Sendable {
         var writeError: Error?
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<options.workers {
+                for index in 0..<options.workers {
                     group.addTask { [options, logger] in
-                        let processor = FieldProcessor(parameters: options.segmentation, profile: options.profile, settle: settle)
-                        while let job = await jobs.pop() {
-                            switch processor.process(job.field, key: job.key) {
-                            case .done(let field, var times):
-                                let submitted = ContinuousClock.now
-                                try await writer.submit(field)
-                                times.write = submitted.millisecondsElapsed
-                                stats.withLock { s in
-                                    s.progress.fieldsDone += 1
-                                    s.progress.cells += field.cellCount
-                                    s.times += times
-                                    s.lastDone = .now
+                        try await WorkerThread.run(name: "cellar-worker-\(index)") {
+                            let processor = FieldProcessor(parameters: options.segmentation, profile: options.profile, settle: settle)
+                            while let job = try WorkerThread.awaitBlocking({ await jobs.pop() }) {
+                                switch processor.process(job.field, key: job.key) {
+                                case .done(let field, var times):
+                                    let submitted = ContinuousClock.now
+                                    try WorkerThread.awaitBlocking { try await writer.submit(field) }
+                                    times.write = submitted.millisecondsElapsed
+                                    stats.withLock { s in
+                                        s.progress.fieldsDone += 1
+                                        s.progress.cells += field.cellCount
+                                        s.times += times
+                                        s.lastDone = .now
+                                    }
+                                case .failed(let record):
+                                    logger.warning("\(record.path): \(record.reason)")
+                                    try WorkerThread.awaitBlocking { try await writer.submit(failure: record) }
+                                    stats.withLock { s in
+                                        s.progress.fieldsFailed += 1
+                                        s.failures.append((record.path, record.reason))
+                                    }
+                                case .deferred(let path):
+                                    logger.debug("\(path) is still being written; waiting for it to settle")
+                                    stats.withLock { $0.progress.fieldsSeen -= 1 }
                                 }
-                            case .failed(let record):
-                                logger.warning("\(record.path): \(record.reason)")
-                                try await writer.submit(failure: record)
-                                stats.withLock { s in
-                                    s.progress.fieldsFailed += 1
-                                    s.failures.append((record.path, record.reason))
-                                }
-                            case .deferred(let path):
-                                logger.debug("\(path) is still being written; waiting for it to settle")
-                                stats.withLock { $0.progress.fieldsSeen -= 1 }
                             }
                         }
                     }
@@ -176,8 +187,17 @@ public final class IngestRunner: Sendable {
             progressNow.processingSeconds = (last - first).seconds
         }
         progress(progressNow)
+        if let runID = writerSummary.runID {
+            try? store.recordProgress(Self.runProgress(progressNow, root: root), runID: runID)
+        }
         return IngestSummary(progress: progressNow, times: final.times, layout: final.layout, writer: writerSummary,
                              failures: final.failures, stoppedEarly: isStopped)
+    }
+
+    static func runProgress(_ p: IngestProgress, root: String) -> RunProgress {
+        RunProgress(root: root, fieldsSeen: p.fieldsSeen, fieldsDone: p.fieldsDone, fieldsSkipped: p.fieldsSkipped,
+                    fieldsFailed: p.fieldsFailed, fieldsPending: p.fieldsPending, cells: p.cells,
+                    fieldsPerSecond: (p.fieldsPerSecond * 10).rounded() / 10)
     }
 
     private static func recordUnmatched(_ name: String, root: String, writer: StoreWriter,

@@ -1,0 +1,63 @@
+import GRDB
+
+/// Live progress of a run (`run` columns of `schema/0002_run_progress.sql`).
+public struct RunProgress: Sendable, Hashable {
+    public var root: String?
+    public var fieldsSeen: Int
+    public var fieldsDone: Int
+    public var fieldsSkipped: Int
+    public var fieldsFailed: Int
+    public var fieldsPending: Int
+    public var cells: Int
+    public var fieldsPerSecond: Double
+    /// ISO 8601 UTC time of the report (set when written; read back from the row).
+    public var heartbeatAt: String?
+
+    public init(root: String?, fieldsSeen: Int, fieldsDone: Int, fieldsSkipped: Int, fieldsFailed: Int,
+                fieldsPending: Int, cells: Int, fieldsPerSecond: Double, heartbeatAt: String? = nil) {
+        self.root = root
+        self.fieldsSeen = fieldsSeen
+        self.fieldsDone = fieldsDone
+        self.fieldsSkipped = fieldsSkipped
+        self.fieldsFailed = fieldsFailed
+        self.fieldsPending = fieldsPending
+        self.cells = cells
+        self.fieldsPerSecond = fieldsPerSecond
+        self.heartbeatAt = heartbeatAt
+    }
+}
+
+extension Store {
+    /// Records `progress` on run `runID` with the current time as heartbeat.
+    /// A small write, serialised with the writer's transactions.
+    public func recordProgress(_ progress: RunProgress, runID: Int64) throws(StoreError) {
+        do {
+            try pool.write { db in
+                try db.execute(sql: """
+                    UPDATE run SET root = ?, heartbeat_at = ?, fields_seen = ?, fields_done = ?, fields_skipped = ?,
+                        fields_failed = ?, fields_pending = ?, cells = ?, fields_per_second = ?
+                    WHERE id = ?
+                    """, arguments: [progress.root, Timestamp.now(), progress.fieldsSeen, progress.fieldsDone,
+                                     progress.fieldsSkipped, progress.fieldsFailed, progress.fieldsPending,
+                                     progress.cells, progress.fieldsPerSecond, runID])
+            }
+        } catch { throw mapError(error) }
+    }
+
+    /// Progress of the latest run that reported any, with its id and whether it finished.
+    public func latestRunProgress() throws(StoreError) -> (runID: Int64, finished: Bool, progress: RunProgress)? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT id, finished_at, root, heartbeat_at, fields_seen, fields_done, fields_skipped, fields_failed,
+                       fields_pending, cells, fields_per_second
+                FROM run WHERE heartbeat_at IS NOT NULL ORDER BY id DESC LIMIT 1
+                """) else { return nil }
+            let progress = RunProgress(
+                root: row["root"], fieldsSeen: row["fields_seen"] ?? 0, fieldsDone: row["fields_done"] ?? 0,
+                fieldsSkipped: row["fields_skipped"] ?? 0, fieldsFailed: row["fields_failed"] ?? 0,
+                fieldsPending: row["fields_pending"] ?? 0, cells: row["cells"] ?? 0,
+                fieldsPerSecond: row["fields_per_second"] ?? 0, heartbeatAt: row["heartbeat_at"])
+            return (row["id"], (row["finished_at"] as String?) != nil, progress)
+        }
+    }
+}
