@@ -110,7 +110,7 @@ else
     pid=$!; PIDS+=("$pid")
     paused=""
     for _ in $(seq 1 600); do
-        if grep -q "disk full" "$WORK/full.err"; then paused=yes; break; fi
+        if grep -q "disk full" "$WORK/full.err" 2>/dev/null; then paused=yes; break; fi
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
