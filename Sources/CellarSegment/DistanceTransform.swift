@@ -2,15 +2,18 @@ import CellarImage
 
 /// Exact Euclidean distance transform (distance of every foreground pixel to the nearest
 /// background pixel; `scipy.ndimage.distance_transform_edt`), linear time:
-/// a column pass (two vectorised sweeps over whole rows) and, per row, the
+/// a column pass (two sweeps over the foreground runs) and, per row, the
 /// Felzenszwalb–Huttenlocher lower envelope of parabolas — evaluated only over each
 /// foreground run and its two background neighbours, which is exact because the
 /// nearest in-row background is at most the run's end away. The envelope uses integer
 /// arithmetic (cross-multiplied intersection tests, no division). Pixels outside the
 /// image do not count as background (a column with no background has infinite distance).
 struct DistanceTransformer {
-    private var column: [Float] = []
-    private var rowMask: [Float] = []
+    private var up: [Int32] = []
+    private var segStart: [Int32] = []
+    private var segEnd: [Int32] = []
+    private var lastFg: [Int32] = []
+    private var gRow: [Int] = []
     private var v: [Int] = []
     private var f: [Int] = []
     private var big: [Int] = []
@@ -18,56 +21,67 @@ struct DistanceTransformer {
     static let infinity: Float = 1e20
     private static let intInfinity = 1 << 40
 
-    /// Writes the distances into `out` (0 on background); `runs` are the foreground runs.
-    /// O(width × height).
+    /// Writes the distances of the foreground pixels (`runs`) into `out`; background pixels
+    /// are not written, so `out` must already be 0 there (the caller clears the previous
+    /// field's foreground instead of the whole image).
+    ///
+    /// The column distances come from two sweeps over the foreground runs only, with per-column
+    /// state (where the current vertical foreground segment started / ends), so no pass
+    /// touches background pixels. O(fg pixels + width + height).
     mutating func transform(runs: RunSet, into out: UnsafeMutablePointer<Float>) {
         let w = runs.width, h = runs.height, n = w * h
         if n == 0 { return }
-        if column.count < n { column = [Float](repeating: 0, count: n) }
-        if rowMask.count < w { rowMask = [Float](repeating: 0, count: w) }
+        if up.count < n { up = [Int32](repeating: 0, count: n) }
+        if segStart.count < w {
+            segStart = [Int32](repeating: 0, count: w); segEnd = segStart; lastFg = segStart
+            gRow = [Int](repeating: 0, count: w)
+        }
         if v.count < w + 2 { v = [Int](repeating: 0, count: w + 2); f = v; big = v }
-        let inf = Self.infinity
-        column.withUnsafeMutableBufferPointer { cb in
-        rowMask.withUnsafeMutableBufferPointer { mb in
-            let g = cb.baseAddress!, m = mb.baseAddress!
-            // Downward sweep: g = (g_above + 1) · fg, the row's fg built from its runs.
-            for y in 0..<h {
-                m.update(repeating: 0, count: w)
-                for r in Int(runs.rowStart[y])..<Int(runs.rowStart[y + 1]) {
-                    (m + Int(runs.start[r])).update(repeating: 1, count: Int(runs.end[r] - runs.start[r]))
-                }
-                let cur = g + y * w
-                if y == 0 {
-                    for x in 0..<w { cur[x] = inf * m[x] }
-                } else {
-                    let prev = cur - w
-                    for x in 0..<w { cur[x] = (prev[x] + 1) * m[x] }
-                }
-            }
-            // Upward sweep: g = min(g, g_below + 1).
-            if h > 1 {
-                for y in stride(from: h - 2, through: 0, by: -1) {
-                    let cur = g + y * w, nxt = cur + w
-                    for x in 0..<w { cur[x] = min(cur[x], nxt[x] + 1) }
-                }
-            }
-        }}
-        out.update(repeating: 0, count: n)
-        let iinf = Self.intInfinity
-        column.withUnsafeBufferPointer { cb in
+        let inf = Self.infinity, iinf = Self.intInfinity
+        let H = Int32(h)
+        up.withUnsafeMutableBufferPointer { ub in
+        segStart.withUnsafeMutableBufferPointer { ssb in
+        segEnd.withUnsafeMutableBufferPointer { seb in
+        lastFg.withUnsafeMutableBufferPointer { lfb in
+        gRow.withUnsafeMutableBufferPointer { grb in
         v.withUnsafeMutableBufferPointer { vb in
         f.withUnsafeMutableBufferPointer { fb in
         big.withUnsafeMutableBufferPointer { bb in
-            let g = cb.baseAddress!, vv = vb.baseAddress!, ff = fb.baseAddress!, F = bb.baseAddress!
+            let u = ub.baseAddress!, ss = ssb.baseAddress!, se = seb.baseAddress!, lf = lfb.baseAddress!
+            let gr = grb.baseAddress!, vv = vb.baseAddress!, ff = fb.baseAddress!, F = bb.baseAddress!
+            // Downward: distance to the background above (Int32.max: none in the column).
+            lf.update(repeating: -2, count: w)
             for y in 0..<h {
-                let gr = g + y * w, o = out + y * w
+                let y32 = Int32(y), row = u + y * w
                 for r in Int(runs.rowStart[y])..<Int(runs.rowStart[y + 1]) {
+                    for x in Int(runs.start[r])..<Int(runs.end[r]) {
+                        if lf[x] != y32 - 1 { ss[x] = y32 }
+                        lf[x] = y32
+                        row[x] = ss[x] == 0 ? .max : y32 - ss[x] + 1
+                    }
+                }
+            }
+            // Upward: distance to the background below; then each row's envelope.
+            lf.update(repeating: -2, count: w)
+            for y in stride(from: h - 1, through: 0, by: -1) {
+                let y32 = Int32(y), row = u + y * w, o = out + y * w
+                let r0 = Int(runs.rowStart[y]), r1 = Int(runs.rowStart[y + 1])
+                for r in r0..<r1 {
+                    for x in Int(runs.start[r])..<Int(runs.end[r]) {
+                        if lf[x] != y32 + 1 { se[x] = y32 }
+                        lf[x] = y32
+                        let dn: Int32 = se[x] == H - 1 ? .max : se[x] + 1 - y32
+                        let g = min(row[x], dn)
+                        gr[x] = g == .max ? iinf : Int(g) * Int(g)
+                    }
+                }
+                for r in r0..<r1 {
                     let s = Int(runs.start[r]), e = Int(runs.end[r])
                     let lo = max(s - 1, 0), hi = min(e, w - 1)   // candidate columns
                     let cnt = hi - lo + 1
                     for q in 0..<cnt {
-                        let gq = gr[lo + q]
-                        let fq = gq >= inf ? iinf : Int(gq) * Int(gq)
+                        let c = lo + q
+                        let fq = c < s || c >= e ? 0 : gr[c]     // neighbours are background
                         ff[q] = fq; F[q] = fq + q * q
                     }
                     // Lower envelope: parabola q hides v[k] when their intersection is at or
@@ -97,7 +111,7 @@ struct DistanceTransformer {
                     }
                 }
             }
-        }}}}
+        }}}}}}}}
     }
 }
 

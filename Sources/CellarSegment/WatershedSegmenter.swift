@@ -39,6 +39,9 @@ public final class WatershedSegmenter: Segmenter {
     private var finder = MarkerFinder()
     private var watershed = Watershed()
     private var markers: [Int32] = []
+    private var markerComp: [Int32] = []
+    private var markerOrder: [Int32] = []
+    private var groupStart: [Int32] = []
     private var hasMarker: [Bool] = []
     private var objArea: [Int] = []
     private var objDrop: [Bool] = []
@@ -65,7 +68,21 @@ public final class WatershedSegmenter: Segmenter {
 
     /// Segments `image` into `labels` (resized if needed), reusing its storage.
     public func segment(_ image: Image<Float>, into labels: inout Image<UInt32>) {
-        let w = image.width, h = image.height, n = w * h
+        image.pixels.withUnsafeBufferPointer { run($0.baseAddress, width: image.width, height: image.height, into: &labels) }
+    }
+
+    /// Segments an 8-bit, 16-bit or float image without converting it to a Float image
+    /// first (the blur reads the raw pixels); same labels as `segment(image.floatImage())`.
+    public func segment(_ image: AnyImage, into labels: inout Image<UInt32>) {
+        switch image {
+        case .uint8(let i): i.pixels.withUnsafeBufferPointer { run($0.baseAddress, width: i.width, height: i.height, into: &labels) }
+        case .uint16(let i): i.pixels.withUnsafeBufferPointer { run($0.baseAddress, width: i.width, height: i.height, into: &labels) }
+        case .float32(let i): segment(i, into: &labels)
+        }
+    }
+
+    private func run<P: BlurPixel>(_ src: UnsafePointer<P>?, width w: Int, height h: Int, into labels: inout Image<UInt32>) {
+        let n = w * h
         if labels.width != w || labels.height != h { labels = Image<UInt32>(width: w, height: h) }
         var clock = StageClock(on: profiling)
         var prof = SegmentationProfile()
@@ -73,11 +90,13 @@ public final class WatershedSegmenter: Segmenter {
         if n == 0 { lastProfile = prof; return }
         if bufA.count < n { bufA = [Float](repeating: 0, count: n); bufB = bufA; smooth = bufA }
 
-        // 1. Blur into `smooth`.
-        image.pixels.withUnsafeBufferPointer { src in
-            smooth.withUnsafeMutableBufferPointer { dst in
-                if p.sigma > 0 { blur.apply(src, into: dst, width: w, height: h) }
-                else { _ = dst.update(fromContentsOf: src) }
+        // 1. Blur into `smooth` (its minimum and maximum come with it).
+        var range: (min: Float, max: Float)? = nil
+        smooth.withUnsafeMutableBufferPointer { dst in
+            if p.sigma > 0 {
+                range = blur.apply(src, into: dst, width: w, height: h)
+            } else {
+                for y in 0..<h { P.convert(src! + y * w, into: dst.baseAddress! + y * w, count: w) }
             }
         }
         prof.blur = clock.lap()
@@ -85,7 +104,8 @@ public final class WatershedSegmenter: Segmenter {
         // 2. Threshold, fill holes, components, drop small components.
         let thr: Float = smooth.withUnsafeBufferPointer { sb in
             let sm = UnsafeBufferPointer(rebasing: sb[0..<n])
-            let hist = IntensityHistogram(sm, indexScratch: &histIndex)
+            let hist = range.map { IntensityHistogram(sm, minimum: $0.min, maximum: $0.max) }
+                ?? IntensityHistogram(sm, indexScratch: &histIndex)
             let bg = p.backgroundPercentile > 0 ? hist.percentile(p.backgroundPercentile) : hist.minimum
             background = bg
             if let t = p.manualThreshold { return t }
@@ -119,7 +139,8 @@ public final class WatershedSegmenter: Segmenter {
         }
         prof.threshold = clock.lap()
 
-        // 3. Distance transform of the kept foreground into bufB, smoothed into bufA.
+        // 3. Distance transform of the kept foreground into bufB (zero elsewhere: cleared at the
+        // end of every run), smoothed into bufA.
         bufA.withUnsafeMutableBufferPointer { ab in
             bufB.withUnsafeMutableBufferPointer { bb in
                 let a = ab.baseAddress!, b = bb.baseAddress!
@@ -145,8 +166,12 @@ public final class WatershedSegmenter: Segmenter {
             markers.removeAll(keepingCapacity: true)
             // With no background at all the distance is infinite everywhere: one marker.
             let allForeground = kept.count == h && kept.start.allSatisfy { $0 == 0 } && kept.end.allSatisfy { Int($0) == w }
+            markerComp.removeAll(keepingCapacity: true)
             if !allForeground {
-                for m in finder.peaks { markers.append(m); hasMarker[Int(lab[Int(m)]) - 1] = true }
+                for m in finder.peaks {
+                    let c = Int32(lab[Int(m)]) - 1
+                    markers.append(m); markerComp.append(c); hasMarker[Int(c)] = true
+                }
             }
             if hasMarker.contains(false) {
                 var best = [Int32](repeating: -1, count: kept.componentCount)
@@ -159,20 +184,31 @@ public final class WatershedSegmenter: Segmenter {
                         }
                     }
                 }
-                for c in 0..<kept.componentCount where !hasMarker[c] { markers.append(best[c]) }
+                for c in 0..<kept.componentCount where !hasMarker[c] { markers.append(best[c]); markerComp.append(Int32(c)) }
             }
             paintKept(lab) { _ in Watershed.unreached }
             for (i, m) in markers.enumerated() { lab[Int(m)] = UInt32(i + 1) }
         }
         prof.markers = clock.lap()
 
-        // 5. Watershed.
+        // 5. Watershed, one foreground component at a time (markers grouped by component,
+        // a stable counting sort).
+        groupStart.removeAll(keepingCapacity: true)
+        groupStart.append(contentsOf: repeatElement(0, count: kept.componentCount + 1))
+        for c in markerComp { groupStart[Int(c) + 1] += 1 }
+        for c in 0..<kept.componentCount { groupStart[c + 1] += groupStart[c] }
+        markerOrder.removeAll(keepingCapacity: true)
+        markerOrder.append(contentsOf: repeatElement(0, count: markers.count))
+        do {
+            var fill = Array(groupStart.dropLast())
+            for (i, c) in markerComp.enumerated() { markerOrder[Int(fill[Int(c)])] = Int32(i); fill[Int(c)] += 1 }
+        }
         var maxV: Float = 0
         for m in markers { maxV = max(maxV, surface[Int(m)]) }
         surface.withUnsafeBufferPointer { s in
             labels.pixels.withUnsafeMutableBufferPointer { lb in
                 watershed.flood(surface: s.baseAddress!, labels: lb.baseAddress!, width: w, height: h,
-                                markers: markers, maxValue: maxV)
+                                markers: markers, groupStart: groupStart, order: markerOrder, maxValue: maxV)
             }
         }
         // Merge regions split across a shallow saddle.
@@ -190,6 +226,15 @@ public final class WatershedSegmenter: Segmenter {
         // 6. Cleanup: drop small/large/border objects, relabel 1…N in raster order.
         prof.objects = labels.pixels.withUnsafeMutableBufferPointer { lb in
             cleanup(lb.baseAddress!, objectCount: markers.count, p: p)
+        }
+        // The distance map is written only on the foreground: clear it there for the next field.
+        bufB.withUnsafeMutableBufferPointer { bb in
+            let b = bb.baseAddress!
+            for y in 0..<h {
+                for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
+                    (b + y * w + Int(kept.start[r])).update(repeating: 0, count: Int(kept.end[r] - kept.start[r]))
+                }
+            }
         }
         prof.cleanup = clock.lap()
         lastProfile = prof
