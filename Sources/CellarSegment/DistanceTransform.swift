@@ -10,6 +10,7 @@ import CellarImage
 /// image do not count as background (a column with no background has infinite distance).
 struct DistanceTransformer {
     private var up: [Int32] = []
+    private var rowFg: [Int32] = []
     private var segStart: [Int32] = []
     private var segEnd: [Int32] = []
     private var lastFg: [Int32] = []
@@ -31,7 +32,10 @@ struct DistanceTransformer {
     mutating func transform(runs: RunSet, into out: UnsafeMutablePointer<Float>) {
         let w = runs.width, h = runs.height, n = w * h
         if n == 0 { return }
-        if up.count < n { up = [Int32](repeating: 0, count: n) }
+        var fg = 0
+        for r in 0..<runs.count { fg += Int(runs.end[r] - runs.start[r]) }
+        if up.count < fg { up = [Int32](repeating: 0, count: max(fg, 2 * up.count)) }
+        if rowFg.count < h { rowFg = [Int32](repeating: 0, count: h) }
         if segStart.count < w {
             segStart = [Int32](repeating: 0, count: w); segEnd = segStart; lastFg = segStart
             gRow = [Int](repeating: 0, count: w)
@@ -39,6 +43,7 @@ struct DistanceTransformer {
         if v.count < w + 2 { v = [Int](repeating: 0, count: w + 2); f = v; big = v }
         let inf = Self.infinity, iinf = Self.intInfinity
         let H = Int32(h)
+        rowFg.withUnsafeMutableBufferPointer { rfb in
         up.withUnsafeMutableBufferPointer { ub in
         segStart.withUnsafeMutableBufferPointer { ssb in
         segEnd.withUnsafeMutableBufferPointer { seb in
@@ -47,32 +52,39 @@ struct DistanceTransformer {
         v.withUnsafeMutableBufferPointer { vb in
         f.withUnsafeMutableBufferPointer { fb in
         big.withUnsafeMutableBufferPointer { bb in
-            let u = ub.baseAddress!, ss = ssb.baseAddress!, se = seb.baseAddress!, lf = lfb.baseAddress!
+            let rf = rfb.baseAddress!, u = ub.baseAddress!, ss = ssb.baseAddress!, se = seb.baseAddress!, lf = lfb.baseAddress!
             let gr = grb.baseAddress!, vv = vb.baseAddress!, ff = fb.baseAddress!, F = bb.baseAddress!
             // Downward: distance to the background above (Int32.max: none in the column).
             lf.update(repeating: -2, count: w)
+            // `up` is compact: the foreground pixels in raster order (rowFg[y] = first of row y),
+            // so it stays in cache between the two sweeps.
+            var j = 0
             for y in 0..<h {
-                let y32 = Int32(y), row = u + y * w
+                let y32 = Int32(y)
+                rf[y] = Int32(j)
                 for r in Int(runs.rowStart[y])..<Int(runs.rowStart[y + 1]) {
                     for x in Int(runs.start[r])..<Int(runs.end[r]) {
                         if lf[x] != y32 - 1 { ss[x] = y32 }
                         lf[x] = y32
-                        row[x] = ss[x] == 0 ? .max : y32 - ss[x] + 1
+                        u[j] = ss[x] == 0 ? .max : y32 &- ss[x] &+ 1
+                        j += 1
                     }
                 }
             }
             // Upward: distance to the background below; then each row's envelope.
             lf.update(repeating: -2, count: w)
             for y in stride(from: h - 1, through: 0, by: -1) {
-                let y32 = Int32(y), row = u + y * w, o = out + y * w
+                let y32 = Int32(y), o = out + y * w
                 let r0 = Int(runs.rowStart[y]), r1 = Int(runs.rowStart[y + 1])
+                var j = Int(rf[y])
                 for r in r0..<r1 {
                     for x in Int(runs.start[r])..<Int(runs.end[r]) {
                         if lf[x] != y32 + 1 { se[x] = y32 }
                         lf[x] = y32
-                        let dn: Int32 = se[x] == H - 1 ? .max : se[x] + 1 - y32
-                        let g = min(row[x], dn)
-                        gr[x] = g == .max ? iinf : Int(g) * Int(g)
+                        let dn: Int32 = se[x] == H - 1 ? .max : se[x] &+ 1 &- y32
+                        let g = min(u[j], dn)
+                        j += 1
+                        gr[x] = g == .max ? iinf : Int(g) &* Int(g)
                     }
                 }
                 for r in r0..<r1 {
@@ -82,7 +94,7 @@ struct DistanceTransformer {
                     for q in 0..<cnt {
                         let c = lo + q
                         let fq = c < s || c >= e ? 0 : gr[c]     // neighbours are background
-                        ff[q] = fq; F[q] = fq + q * q
+                        ff[q] = fq; F[q] = fq &+ q &* q
                     }
                     // Lower envelope: parabola q hides v[k] when their intersection is at or
                     // left of v[k]'s own left boundary (intersection with v[k−1]).
@@ -93,7 +105,7 @@ struct DistanceTransformer {
                             let Fq = F[q]
                             while k > 0 {
                                 let p = vv[k], pp = vv[k - 1]
-                                if (Fq - F[p]) * (p - pp) <= (F[p] - F[pp]) * (q - p) { k -= 1 } else { break }
+                                if (Fq &- F[p]) &* (p &- pp) <= (F[p] &- F[pp]) &* (q &- p) { k -= 1 } else { break }
                             }
                             k += 1
                             vv[k] = q
@@ -104,14 +116,14 @@ struct DistanceTransformer {
                     for x in s..<e {
                         let q = x - lo
                         // Advance while the next parabola's region starts left of q.
-                        while k < last && F[vv[k + 1]] - F[vv[k]] < 2 * q * (vv[k + 1] - vv[k]) { k += 1 }
+                        while k < last && F[vv[k + 1]] &- F[vv[k]] < 2 &* q &* (vv[k + 1] &- vv[k]) { k += 1 }
                         let p = vv[k], d = q - p
-                        let d2 = ff[p] + d * d
+                        let d2 = ff[p] &+ d &* d
                         o[x] = d2 >= iinf ? inf : Float(d2).squareRoot()
                     }
                 }
             }
-        }}}}}}}}
+        }}}}}}}}}
     }
 }
 

@@ -42,6 +42,7 @@ public final class WatershedSegmenter: Segmenter {
     private var markerComp: [Int32] = []
     private var markerOrder: [Int32] = []
     private var groupStart: [Int32] = []
+    private var compBox: [Int32] = []
     private var hasMarker: [Bool] = []
     private var objArea: [Int] = []
     private var objDrop: [Bool] = []
@@ -197,6 +198,17 @@ public final class WatershedSegmenter: Segmenter {
         groupStart.append(contentsOf: repeatElement(0, count: kept.componentCount + 1))
         for c in markerComp { groupStart[Int(c) + 1] += 1 }
         for c in 0..<kept.componentCount { groupStart[c + 1] += groupStart[c] }
+        compBox.removeAll(keepingCapacity: true)
+        for _ in 0..<kept.componentCount {
+            compBox.append(.max); compBox.append(.max); compBox.append(-1); compBox.append(-1)
+        }
+        for y in 0..<h {
+            for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
+                let c = 4 * Int(kept.component[r])
+                compBox[c] = min(compBox[c], kept.start[r]); compBox[c + 1] = min(compBox[c + 1], Int32(y))
+                compBox[c + 2] = max(compBox[c + 2], kept.end[r] - 1); compBox[c + 3] = max(compBox[c + 3], Int32(y))
+            }
+        }
         markerOrder.removeAll(keepingCapacity: true)
         markerOrder.append(contentsOf: repeatElement(0, count: markers.count))
         do {
@@ -208,7 +220,8 @@ public final class WatershedSegmenter: Segmenter {
         surface.withUnsafeBufferPointer { s in
             labels.pixels.withUnsafeMutableBufferPointer { lb in
                 watershed.flood(surface: s.baseAddress!, labels: lb.baseAddress!, width: w, height: h,
-                                markers: markers, groupStart: groupStart, order: markerOrder, maxValue: maxV)
+                                markers: markers, groupStart: groupStart, order: markerOrder, boxes: compBox,
+                                maxValue: maxV)
             }
         }
         // Merge regions split across a shallow saddle.
