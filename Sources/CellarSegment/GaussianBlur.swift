@@ -45,6 +45,13 @@ public struct GaussianBlur: Sendable {
     private var padded: [Float] = []
     private var ring: [Float] = []
     private var ringRow: [Int] = []
+    private var activeStart: [Int32] = []
+    private var activeLo: [Int32] = []
+    private var activeHi: [Int32] = []
+    private var scratchLo: [Int32] = []
+    private var scratchHi: [Int32] = []
+    private var fillAt: [Int32] = []
+    private var activeWidth = 0
 
     /// A blur of standard deviation `sigma` px, kernel truncated at `truncate·σ` as in scipy.
     public init(sigma: Double, border: BorderMode = .nearest, truncate: Double = 4) {
@@ -121,6 +128,118 @@ public struct GaussianBlur: Sendable {
         return (min(lo, lo8.min()), max(hi, hi8.max()))
     }
 
+    /// Blurs a Float map that is zero outside `boxes` (`x0, y0, x1, y1` inclusive per box,
+    /// flattened) into `dst`, computing and writing only the pixels within the kernel radius
+    /// of a box: everything else of `dst` must already be zero (it would blur to zero). The
+    /// written intervals are remembered; ``clearWritten(_:)`` zeroes them again, so a
+    /// caller keeps `dst` all-zero between fields without clearing the whole image.
+    /// Per pixel the arithmetic is that of the dense blur, so values are identical.
+    /// O(Σ dilated box areas × radius + boxes × rows).
+    public mutating func applySparse(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>,
+                                     width: Int, height: Int, boxes: [Int32]) {
+        let r = halfKernel.count - 1
+        buildActive(boxes: boxes, radius: r, width: width, height: height)
+        if padded.count < width + 2 * r { padded = [Float](repeating: 0, count: width + 2 * r) }
+        let border = self.border
+        var lo8 = SIMD8<Float>(repeating: 0), hi8 = lo8, lo: Float = 0, hi: Float = 0
+        halfKernel.withUnsafeBufferPointer { kb in
+        padded.withUnsafeMutableBufferPointer { pb in
+        activeStart.withUnsafeBufferPointer { asb in
+        activeLo.withUnsafeBufferPointer { alb in
+        activeHi.withUnsafeBufferPointer { ahb in
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>?.self, capacity: 2 * (r + 1)) { tb in
+            let k = kb.baseAddress!, p = pb.baseAddress!, pc = p + r, t = tb.baseAddress!
+            for y in 0..<height {
+                let i0 = Int(asb[y]), i1 = Int(asb[y + 1])
+                if i0 == i1 { continue }
+                t[0] = UnsafePointer(src + y * width)
+                for j in stride(from: 1, through: r, by: 1) {
+                    t[2 * j] = UnsafePointer(src + border.index(y - j, height) * width)
+                    t[2 * j + 1] = UnsafePointer(src + border.index(y + j, height) * width)
+                }
+                p.update(repeating: 0, count: width + 2 * r)
+                for i in i0..<i1 {
+                    let a = Int(alb[i]), b = Int(ahb[i])
+                    verticalRow(pc + a, taps: t, k, r, b - a, offset: a)
+                }
+                for j in stride(from: 1, through: r, by: 1) {
+                    p[r - j] = pc[border.index(-j, width)]
+                    p[r + width - 1 + j] = pc[border.index(width - 1 + j, width)]
+                }
+                for i in i0..<i1 {
+                    let a = Int(alb[i]), b = Int(ahb[i])
+                    horizontalRow(dst + y * width + a, pc + a, k, r, b - a, lo: &lo8, hi: &hi8, loS: &lo, hiS: &hi)
+                }
+            }
+        }}}}}}
+        activeWidth = width
+    }
+
+    /// Zeroes the pixels of `dst` written by the last ``applySparse(_:into:width:height:boxes:)``.
+    /// O(written pixels).
+    public func clearWritten(_ dst: UnsafeMutablePointer<Float>) {
+        guard activeStart.count > 1 else { return }
+        for y in 0..<(activeStart.count - 1) {
+            for i in Int(activeStart[y])..<Int(activeStart[y + 1]) {
+                (dst + y * activeWidth + Int(activeLo[i])).update(repeating: 0, count: Int(activeHi[i] - activeLo[i]))
+            }
+        }
+    }
+
+    /// Per row, the union of the boxes dilated by `radius` (clamped), as sorted disjoint
+    /// half-open intervals. O(Σ dilated box heights + intervals · log).
+    private mutating func buildActive(boxes: [Int32], radius r: Int, width w: Int, height h: Int) {
+        activeStart.removeAll(keepingCapacity: true)
+        activeStart.append(contentsOf: repeatElement(0, count: h + 1))
+        let nb = boxes.count / 4
+        @inline(__always) func rows(_ b: Int) -> (Int, Int) {
+            (max(Int(boxes[4 * b + 1]) - r, 0), min(Int(boxes[4 * b + 3]) + r, h - 1))
+        }
+        for b in 0..<nb {
+            let (y0, y1) = rows(b)
+            if y0 > y1 { continue }
+            for y in y0...y1 { activeStart[y + 1] += 1 }
+        }
+        for y in 0..<h { activeStart[y + 1] += activeStart[y] }
+        let total = Int(activeStart[h])
+        scratchLo.removeAll(keepingCapacity: true); scratchLo.append(contentsOf: repeatElement(0, count: total))
+        scratchHi.removeAll(keepingCapacity: true); scratchHi.append(contentsOf: repeatElement(0, count: total))
+        fillAt.removeAll(keepingCapacity: true); fillAt.append(contentsOf: activeStart.dropLast())
+        for b in 0..<nb {
+            let (y0, y1) = rows(b)
+            if y0 > y1 { continue }
+            let x0 = Int32(max(Int(boxes[4 * b]) - r, 0)), x1 = Int32(min(Int(boxes[4 * b + 2]) + r + 1, w))
+            for y in y0...y1 {
+                let i = Int(fillAt[y]); fillAt[y] += 1
+                scratchLo[i] = x0; scratchHi[i] = x1
+            }
+        }
+        // Sort each row's intervals by start (insertion sort: a handful per row) and merge.
+        activeLo.removeAll(keepingCapacity: true); activeHi.removeAll(keepingCapacity: true)
+        var out: Int32 = 0
+        for y in 0..<h {
+            let i0 = Int(activeStart[y]), i1 = Int(activeStart[y + 1])
+            if i1 > i0 + 1 {
+                for i in (i0 + 1)..<i1 {
+                    let a = scratchLo[i], b = scratchHi[i]
+                    var j = i - 1
+                    while j >= i0 && scratchLo[j] > a { scratchLo[j + 1] = scratchLo[j]; scratchHi[j + 1] = scratchHi[j]; j -= 1 }
+                    scratchLo[j + 1] = a; scratchHi[j + 1] = b
+                }
+            }
+            activeStart[y] = out
+            var i = i0
+            while i < i1 {
+                let a = scratchLo[i]
+                var b = scratchHi[i]
+                i += 1
+                while i < i1 && scratchLo[i] <= b { b = max(b, scratchHi[i]); i += 1 }
+                activeLo.append(a); activeHi.append(b); out += 1
+            }
+        }
+        activeStart[h] = out
+    }
+
     /// A blurred copy of `image`. O(width × height × radius).
     public mutating func apply(_ image: Image<Float>) -> Image<Float> {
         var out = Image<Float>(width: image.width, height: image.height)
@@ -169,9 +288,9 @@ extension UInt8: BlurPixel {
 /// register, eight lanes at a time. `taps[0]` = centre row, `taps[2j]`/`taps[2j+1]` =
 /// rows above/below at distance j. O(n × r).
 @inline(__always) func verticalRow(_ out: UnsafeMutablePointer<Float>, taps t: UnsafeMutablePointer<UnsafePointer<Float>?>,
-                                   _ k: UnsafePointer<Float>, _ r: Int, _ n: Int) {
+                                   _ k: UnsafePointer<Float>, _ r: Int, _ n: Int, offset: Int = 0) {
     let o = UnsafeMutableRawPointer(out)
-    let c = UnsafeRawPointer(t[0]!)
+    let c = UnsafeRawPointer(t[0]! + offset)
     let k0 = SIMD8<Float>(repeating: k[0])
     var x = 0
     while x + 8 <= n {
@@ -179,8 +298,8 @@ extension UInt8: BlurPixel {
         var acc = k0 * c.loadUnaligned(fromByteOffset: off, as: SIMD8<Float>.self)
         var j = 1
         while j <= r {
-            let a = UnsafeRawPointer(t[2 * j]!).loadUnaligned(fromByteOffset: off, as: SIMD8<Float>.self)
-            let b = UnsafeRawPointer(t[2 * j + 1]!).loadUnaligned(fromByteOffset: off, as: SIMD8<Float>.self)
+            let a = UnsafeRawPointer(t[2 * j]! + offset).loadUnaligned(fromByteOffset: off, as: SIMD8<Float>.self)
+            let b = UnsafeRawPointer(t[2 * j + 1]! + offset).loadUnaligned(fromByteOffset: off, as: SIMD8<Float>.self)
             acc = acc + SIMD8<Float>(repeating: k[j]) * (a + b)
             j += 1
         }
@@ -188,9 +307,9 @@ extension UInt8: BlurPixel {
         x += 8
     }
     while x < n {
-        var acc = k[0] * t[0]![x]
+        var acc = k[0] * t[0]![offset + x]
         var j = 1
-        while j <= r { acc = acc + k[j] * (t[2 * j]![x] + t[2 * j + 1]![x]); j += 1 }
+        while j <= r { acc = acc + k[j] * (t[2 * j]![offset + x] + t[2 * j + 1]![offset + x]); j += 1 }
         out[x] = acc
         x += 1
     }

@@ -140,6 +140,19 @@ public final class WatershedSegmenter: Segmenter {
         }
         prof.threshold = clock.lap()
 
+        // Component boxes (x0, y0, x1, y1 inclusive): the sparse distance blur and the tiles
+        // of the watershed.
+        compBox.removeAll(keepingCapacity: true)
+        for _ in 0..<kept.componentCount {
+            compBox.append(.max); compBox.append(.max); compBox.append(-1); compBox.append(-1)
+        }
+        for y in 0..<h {
+            for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
+                let c = 4 * Int(kept.component[r])
+                compBox[c] = min(compBox[c], kept.start[r]); compBox[c + 1] = min(compBox[c + 1], Int32(y))
+                compBox[c + 2] = max(compBox[c + 2], kept.end[r] - 1); compBox[c + 3] = max(compBox[c + 3], Int32(y))
+            }
+        }
         // 3. Distance transform of the kept foreground into bufB (zero elsewhere: cleared at the
         // end of every run), smoothed into bufA.
         bufA.withUnsafeMutableBufferPointer { ab in
@@ -147,7 +160,8 @@ public final class WatershedSegmenter: Segmenter {
                 let a = ab.baseAddress!, b = bb.baseAddress!
                 edt.transform(runs: kept, into: b)
                 if distBlur != nil {
-                    distBlur!.apply(UnsafeBufferPointer(bb), into: ab, width: w, height: h)
+                    // bufA is zero outside the last field's written intervals (cleared below).
+                    distBlur!.applySparse(b, into: a, width: w, height: h, boxes: compBox)
                 } else {
                     a.update(from: b, count: n)
                 }
@@ -156,8 +170,7 @@ public final class WatershedSegmenter: Segmenter {
         prof.distance = clock.lap()
 
         // 4. Markers; every component gets at least one (at its maximum).
-        let surface = bufA
-        surface.withUnsafeBufferPointer { finder.find(surface: $0.baseAddress!, runs: kept, minDistance: p.minDistance) }
+        bufA.withUnsafeBufferPointer { finder.find(surface: $0.baseAddress!, runs: kept, minDistance: p.minDistance) }
         labels.pixels.withUnsafeMutableBufferPointer { lb in
             let lab = lb.baseAddress!
             lab.update(repeating: 0, count: n)
@@ -176,7 +189,7 @@ public final class WatershedSegmenter: Segmenter {
             }
             if hasMarker.contains(false) {
                 var best = [Int32](repeating: -1, count: kept.componentCount)
-                surface.withUnsafeBufferPointer { s in
+                bufA.withUnsafeBufferPointer { s in
                     for r in 0..<kept.count {
                         let c = Int(kept.component[r]); if hasMarker[c] { continue }
                         let base = rowOf(run: r) * w
@@ -198,17 +211,6 @@ public final class WatershedSegmenter: Segmenter {
         groupStart.append(contentsOf: repeatElement(0, count: kept.componentCount + 1))
         for c in markerComp { groupStart[Int(c) + 1] += 1 }
         for c in 0..<kept.componentCount { groupStart[c + 1] += groupStart[c] }
-        compBox.removeAll(keepingCapacity: true)
-        for _ in 0..<kept.componentCount {
-            compBox.append(.max); compBox.append(.max); compBox.append(-1); compBox.append(-1)
-        }
-        for y in 0..<h {
-            for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
-                let c = 4 * Int(kept.component[r])
-                compBox[c] = min(compBox[c], kept.start[r]); compBox[c + 1] = min(compBox[c + 1], Int32(y))
-                compBox[c + 2] = max(compBox[c + 2], kept.end[r] - 1); compBox[c + 3] = max(compBox[c + 3], Int32(y))
-            }
-        }
         markerOrder.removeAll(keepingCapacity: true)
         markerOrder.append(contentsOf: repeatElement(0, count: markers.count))
         do {
@@ -216,8 +218,8 @@ public final class WatershedSegmenter: Segmenter {
             for (i, c) in markerComp.enumerated() { markerOrder[Int(fill[Int(c)])] = Int32(i); fill[Int(c)] += 1 }
         }
         var maxV: Float = 0
-        for m in markers { maxV = max(maxV, surface[Int(m)]) }
-        surface.withUnsafeBufferPointer { s in
+        for m in markers { maxV = max(maxV, bufA[Int(m)]) }
+        bufA.withUnsafeBufferPointer { s in
             labels.pixels.withUnsafeMutableBufferPointer { lb in
                 watershed.flood(surface: s.baseAddress!, labels: lb.baseAddress!, width: w, height: h,
                                 markers: markers, groupStart: groupStart, order: markerOrder, boxes: compBox,
@@ -226,8 +228,8 @@ public final class WatershedSegmenter: Segmenter {
         }
         // Merge regions split across a shallow saddle.
         do {
-            let peaks = markers.map { surface[Int($0)] }
-            surface.withUnsafeBufferPointer { sb in
+            let peaks = markers.map { bufA[Int($0)] }
+            bufA.withUnsafeBufferPointer { sb in
                 labels.pixels.withUnsafeBufferPointer { lb in
                     merger.merge(labels: lb.baseAddress!, surface: sb.baseAddress!, width: w, height: h, rows: kept,
                                  peaks: peaks, ratio: Float(p.mergeRatio), depth: Float(p.mergeDepth), remap: &remap)
@@ -240,7 +242,10 @@ public final class WatershedSegmenter: Segmenter {
         prof.objects = labels.pixels.withUnsafeMutableBufferPointer { lb in
             cleanup(lb.baseAddress!, objectCount: markers.count, p: p)
         }
-        // The distance map is written only on the foreground: clear it there for the next field.
+        // The distance map is written only on the foreground and its blur only near it: clear
+        // them there for the next field.
+        if let db = distBlur { bufA.withUnsafeMutableBufferPointer { db.clearWritten($0.baseAddress!) } }
+        else { bufA.withUnsafeMutableBufferPointer { $0.baseAddress!.update(repeating: 0, count: n) } }
         bufB.withUnsafeMutableBufferPointer { bb in
             let b = bb.baseAddress!
             for y in 0..<h {
