@@ -19,6 +19,7 @@ struct DistanceTransformer {
     private var f: [Int] = []
     private var big: [Int] = []
     private var flt: [Float] = []
+    private var gRowF: [Float] = []
 
     static let infinity: Float = 1e20
     /// Runs with at most this many candidate columns take the branch-free all-pairs minimum
@@ -42,7 +43,7 @@ struct DistanceTransformer {
         if rowFg.count < h { rowFg = [Int32](repeating: 0, count: h) }
         if segStart.count < w {
             segStart = [Int32](repeating: 0, count: w); segEnd = segStart; lastFg = segStart
-            gRow = [Int](repeating: 0, count: w)
+            gRow = [Int](repeating: 0, count: w); gRowF = [Float](repeating: 0, count: w)
         }
         if v.count < w + 2 { v = [Int](repeating: 0, count: w + 2); f = v; big = v; flt = [Float](repeating: 0, count: w + 2) }
         let inf = Self.infinity, iinf = Self.intInfinity
@@ -57,8 +58,9 @@ struct DistanceTransformer {
         f.withUnsafeMutableBufferPointer { fb in
         big.withUnsafeMutableBufferPointer { bb in
         flt.withUnsafeMutableBufferPointer { flb in
+        gRowF.withUnsafeMutableBufferPointer { gfb in
             let rf = rfb.baseAddress!, u = ub.baseAddress!, ss = ssb.baseAddress!, se = seb.baseAddress!, lf = lfb.baseAddress!
-            let fl = flb.baseAddress!
+            let fl = flb.baseAddress!, gf = gfb.baseAddress!
             let gr = grb.baseAddress!, vv = vb.baseAddress!, ff = fb.baseAddress!, F = bb.baseAddress!
             // Downward: distance to the background above (Int32.max: none in the column).
             lf.update(repeating: -2, count: w)
@@ -91,21 +93,20 @@ struct DistanceTransformer {
                         let g = min(u[j], dn)
                         j += 1
                         gr[x] = g == .max ? iinf : Int(g) &* Int(g)
+                        gf[x] = g == .max ? inf : Float(Int(g) &* Int(g))
                     }
                 }
                 for r in r0..<r1 {
                     let s = Int(runs.start[r]), e = Int(runs.end[r])
                     let lo = max(s - 1, 0), hi = min(e, w - 1)   // candidate columns
                     let cnt = hi - lo + 1
-                    for q in 0..<cnt {
-                        let c = lo + q
-                        let fq = c < s || c >= e ? 0 : gr[c]     // neighbours are background
-                        ff[q] = fq; F[q] = fq &+ q &* q
-                    }
                     if cnt <= Self.bruteForceColumns && h < 4000 {
                         // Short run: the minimum over all candidates, eight pixels at a time,
                         // in Float — exact, as every finite sum is an integer below 2^24.
-                        for q in 0..<cnt { fl[q] = ff[q] >= iinf ? inf : Float(ff[q]) }
+                        for q in 0..<cnt {
+                            let c = lo + q
+                            fl[q] = c < s || c >= e ? 0 : gf[c]     // neighbours are background
+                        }
                         var x = s
                         while x < e {
                             let q0 = Float(x - lo)
@@ -116,13 +117,20 @@ struct DistanceTransformer {
                                 let v = d * d + SIMD8<Float>(repeating: fl[q])
                                 best = best.replacing(with: v, where: v .< best)
                             }
-                            for i in 0..<min(8, e - x) {
-                                let d2 = best[i]
-                                o[x + i] = d2 >= inf ? inf : d2.squareRoot()
+                            let d = best.squareRoot().replacing(with: inf, where: best .>= inf)
+                            if x + 8 <= e {
+                                UnsafeMutableRawPointer(o + x).storeBytes(of: d, as: SIMD8<Float>.self)
+                            } else {
+                                for i in 0..<(e - x) { o[x + i] = d[i] }
                             }
                             x += 8
                         }
                         continue
+                    }
+                    for q in 0..<cnt {
+                        let c = lo + q
+                        let fq = c < s || c >= e ? 0 : gr[c]     // neighbours are background
+                        ff[q] = fq; F[q] = fq &+ q &* q
                     }
                     // Lower envelope: parabola q hides v[k] when their intersection is at or
                     // left of v[k]'s own left boundary (intersection with v[k−1]).
@@ -151,7 +159,7 @@ struct DistanceTransformer {
                     }
                 }
             }
-        }}}}}}}}}}
+        }}}}}}}}}}}
     }
 }
 
