@@ -309,10 +309,24 @@ public final class WatershedSegmenter: Segmenter {
             let trim: UInt32 = 1 << 31
             if refine {
                 for o in 1..<(m + 1) { pk[o] = bg + f * (pk[o] - bg) }
-                trimDim(lab, smooth: s, cut: UnsafeBufferPointer(pk), trim: trim, restoreHoles: p.fillHoles)
+                trimDim(lab, smooth: s, cut: UnsafeBufferPointer(pk), trim: trim, restoreHoles: p.fillHoles,
+                        area: area.baseAddress!)
             }
-            // Pass 3: areas and border contact; still-flagged pixels become background.
-            for y in 0..<h {
+            // Pass 3 (areas already counted by the trim; still-flagged pixels become background
+            // in pass 4): border contact only.
+            if refine && p.clearBorder {
+                for y in 0..<h {
+                    for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
+                        let x0 = Int(kept.start[r]), x1 = Int(kept.end[r])
+                        @inline(__always) func touch(_ i: Int) { let o = lab[i]; if o & trim == 0 { drop[Int(o)] = true } }
+                        if y == 0 || y == h - 1 { for i in (y * w + x0)..<(y * w + x1) { touch(i) } }
+                        if x0 == 0 { touch(y * w) }
+                        if x1 == w { touch(y * w + w - 1) }
+                    }
+                }
+            }
+            // Pass 3 without the trim: areas and border contact.
+            if !refine { for y in 0..<h {
                 for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
                     let x0 = Int(kept.start[r]), x1 = Int(kept.end[r])
                     for i in (y * w + x0)..<(y * w + x1) {
@@ -328,6 +342,7 @@ public final class WatershedSegmenter: Segmenter {
                     }
                 }
             }
+            }
             for o in 1..<(m + 1) where area[o] < p.minArea || (p.maxArea.map { area[o] > $0 } ?? false) { drop[o] = true }
             drop[0] = true
         }}}}}
@@ -339,7 +354,7 @@ public final class WatershedSegmenter: Segmenter {
                 for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
                     for i in (y * w + Int(kept.start[r]))..<(y * w + Int(kept.end[r])) {
                         let o = Int(lab[i])
-                        if drop[o] { lab[i] = 0; continue }
+                        if o & (1 << 31) != 0 || drop[o] { lab[i] = 0; continue }   // trimmed (flag bit 31) or dropped
                         if ids[o] == 0 { next += 1; ids[o] = next }
                         lab[i] = ids[o]
                     }
@@ -354,7 +369,8 @@ public final class WatershedSegmenter: Segmenter {
     /// foreground (4-connected background not reaching the border — dark nucleoli) are
     /// unflagged again. O(fg pixels + runs).
     private func trimDim(_ lab: UnsafeMutablePointer<UInt32>, smooth s: UnsafePointer<Float>,
-                         cut: UnsafeBufferPointer<Float>, trim: UInt32, restoreHoles: Bool) {
+                         cut: UnsafeBufferPointer<Float>, trim: UInt32, restoreHoles: Bool,
+                         area: UnsafeMutablePointer<Int>) {
         let w = kept.width, h = kept.height
         refined.reset(width: w, height: h)
         for y in 0..<h {
@@ -366,6 +382,7 @@ public final class WatershedSegmenter: Segmenter {
                     let i = y * w + x, o = lab[i]
                     var keep = o != 0
                     if keep && s[i] < cut[Int(o)] { lab[i] = o | trim; keep = false }
+                    if keep { area[Int(o)] += 1 }
                     if keep { if open < 0 { open = x } } else if open >= 0 {
                         refined.start.append(Int32(open)); refined.end.append(Int32(x)); open = -1
                     }
@@ -378,7 +395,10 @@ public final class WatershedSegmenter: Segmenter {
         fillHoles(refined, into: &refilled, background: &bgRuns, flags: &flags)
         for y in 0..<h {
             for r in Int(refilled.rowStart[y])..<Int(refilled.rowStart[y + 1]) {
-                for i in (y * w + Int(refilled.start[r]))..<(y * w + Int(refilled.end[r])) { lab[i] &= ~trim }
+                for i in (y * w + Int(refilled.start[r]))..<(y * w + Int(refilled.end[r])) {
+                    let v = lab[i]
+                    if v & trim != 0 { lab[i] = v & ~trim; area[Int(v & ~trim)] += 1 }
+                }
             }
         }
     }
