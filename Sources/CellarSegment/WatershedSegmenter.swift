@@ -373,6 +373,8 @@ public final class WatershedSegmenter: Segmenter {
                          area: UnsafeMutablePointer<Int>) {
         let w = kept.width, h = kept.height
         refined.reset(width: w, height: h)
+        var lastO = 0, pending = 0
+        defer { area[lastO] += pending }
         for y in 0..<h {
             refined.rowStart.append(Int32(refined.start.count))
             for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
@@ -382,7 +384,8 @@ public final class WatershedSegmenter: Segmenter {
                     let i = y * w + x, o = lab[i]
                     var keep = o != 0
                     if keep && s[i] < cut[Int(o)] { lab[i] = o | trim; keep = false }
-                    if keep { area[Int(o)] += 1 }
+                    // Areas: consecutive pixels of one object add up in a register.
+                    if keep { if Int(o) == lastO { pending += 1 } else { area[lastO] += pending; lastO = Int(o); pending = 1 } }
                     if keep { if open < 0 { open = x } } else if open >= 0 {
                         refined.start.append(Int32(open)); refined.end.append(Int32(x)); open = -1
                     }
