@@ -142,17 +142,7 @@ public final class WatershedSegmenter: Segmenter {
 
         // Component boxes (x0, y0, x1, y1 inclusive): the sparse distance blur and the tiles
         // of the watershed.
-        compBox.removeAll(keepingCapacity: true)
-        for _ in 0..<kept.componentCount {
-            compBox.append(.max); compBox.append(.max); compBox.append(-1); compBox.append(-1)
-        }
-        for y in 0..<h {
-            for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
-                let c = 4 * Int(kept.component[r])
-                compBox[c] = min(compBox[c], kept.start[r]); compBox[c + 1] = min(compBox[c + 1], Int32(y))
-                compBox[c + 2] = max(compBox[c + 2], kept.end[r] - 1); compBox[c + 3] = max(compBox[c + 3], Int32(y))
-            }
-        }
+        kept.componentBoxes(into: &compBox)
         // 3. Distance transform of the kept foreground into bufB (zero elsewhere: cleared at the
         // end of every run), smoothed into bufA.
         bufA.withUnsafeMutableBufferPointer { ab in
