@@ -52,6 +52,8 @@ struct Watershed {
         order.withUnsafeBufferPointer { od in
             let tl = tlb.baseAddress!, nx = nb.baseAddress!, lv = lvb.baseAddress!
             let hd = hb.baseAddress!, tq = tb.baseAddress!
+            let mv = SIMD8<Float>(repeating: maxValue), sc = SIMD8<Float>(repeating: scale)
+            let top = SIMD8<Float>(repeating: Float(L - 1)), magic = SIMD8<Float>(repeating: 8_388_608)
             var queued = 0
             @inline(__always) func push(_ i: Int, _ l: Int) {
                 nx[i] = -1
@@ -71,9 +73,23 @@ struct Watershed {
                     let t = tl + (r + 1) * tw, tlv = lv + (r + 1) * tw + 1
                     t[0] = 0; t[tw - 1] = 0
                     (t + 1).update(from: src, count: bw)
-                    for x in 0..<bw {
+                    var x = 0
+                    while x + 8 <= bw {
+                        // Int(f) clamped to 0…L−1, eight at a time: clamp in Float, then floor
+                        // exactly (round via 2^23, step back if it rounded up).
+                        let f = (mv - UnsafeRawPointer(sv + x).loadUnaligned(as: SIMD8<Float>.self)) * sc
+                        var c = f.replacing(with: 0, where: f .< 0)
+                        c = c.replacing(with: top, where: c .> top)
+                        var r = (c + magic) - magic
+                        r = r.replacing(with: r - 1, where: r .> c)
+                        let bits = unsafeBitCast(r + magic, to: SIMD8<UInt32>.self) & 0x7f_ffff
+                        UnsafeMutableRawPointer(tlv + x).storeBytes(of: SIMD8<Int32>(truncatingIfNeeded: bits), as: SIMD8<Int32>.self)
+                        x += 8
+                    }
+                    while x < bw {
                         let q = Int((maxValue - sv[x]) * scale)
                         tlv[x] = Int32(q < 0 ? 0 : (q >= L ? L - 1 : q))
+                        x += 1
                     }
                 }
                 var cur = L
