@@ -2,73 +2,135 @@ import CellarImage
 
 /// Exact Euclidean distance transform (distance of every foreground pixel to the nearest
 /// background pixel; `scipy.ndimage.distance_transform_edt`), linear time:
-/// a column pass (two vectorised sweeps over whole rows) and, per row, the
+/// a column pass (two sweeps over the foreground runs) and, per row, the
 /// Felzenszwalb–Huttenlocher lower envelope of parabolas — evaluated only over each
 /// foreground run and its two background neighbours, which is exact because the
 /// nearest in-row background is at most the run's end away. The envelope uses integer
 /// arithmetic (cross-multiplied intersection tests, no division). Pixels outside the
 /// image do not count as background (a column with no background has infinite distance).
 struct DistanceTransformer {
-    private var column: [Float] = []
-    private var rowMask: [Float] = []
+    private var up: [Int32] = []
+    private var rowFg: [Int32] = []
+    private var segStart: [Int32] = []
+    private var segEnd: [Int32] = []
+    private var lastFg: [Int32] = []
+    private var gRow: [Int] = []
     private var v: [Int] = []
     private var f: [Int] = []
     private var big: [Int] = []
+    private var flt: [Float] = []
+    private var gRowF: [Float] = []
 
     static let infinity: Float = 1e20
+    /// Runs with at most this many candidate columns take the branch-free all-pairs minimum
+    /// instead of the lower envelope (faster for nuclei-sized runs).
+    static let bruteForceColumns = 72
     private static let intInfinity = 1 << 40
 
-    /// Writes the distances into `out` (0 on background); `runs` are the foreground runs.
-    /// O(width × height).
+    /// Writes the distances of the foreground pixels (`runs`) into `out`; background pixels
+    /// are not written, so `out` must already be 0 there (the caller clears the previous
+    /// field's foreground instead of the whole image).
+    ///
+    /// The column distances come from two sweeps over the foreground runs only, with per-column
+    /// state (where the current vertical foreground segment started / ends), so no pass
+    /// touches background pixels. O(fg pixels + width + height).
     mutating func transform(runs: RunSet, into out: UnsafeMutablePointer<Float>) {
         let w = runs.width, h = runs.height, n = w * h
         if n == 0 { return }
-        if column.count < n { column = [Float](repeating: 0, count: n) }
-        if rowMask.count < w { rowMask = [Float](repeating: 0, count: w) }
-        if v.count < w + 2 { v = [Int](repeating: 0, count: w + 2); f = v; big = v }
-        let inf = Self.infinity
-        column.withUnsafeMutableBufferPointer { cb in
-        rowMask.withUnsafeMutableBufferPointer { mb in
-            let g = cb.baseAddress!, m = mb.baseAddress!
-            // Downward sweep: g = (g_above + 1) · fg, the row's fg built from its runs.
-            for y in 0..<h {
-                m.update(repeating: 0, count: w)
-                for r in Int(runs.rowStart[y])..<Int(runs.rowStart[y + 1]) {
-                    (m + Int(runs.start[r])).update(repeating: 1, count: Int(runs.end[r] - runs.start[r]))
-                }
-                let cur = g + y * w
-                if y == 0 {
-                    for x in 0..<w { cur[x] = inf * m[x] }
-                } else {
-                    let prev = cur - w
-                    for x in 0..<w { cur[x] = (prev[x] + 1) * m[x] }
-                }
-            }
-            // Upward sweep: g = min(g, g_below + 1).
-            if h > 1 {
-                for y in stride(from: h - 2, through: 0, by: -1) {
-                    let cur = g + y * w, nxt = cur + w
-                    for x in 0..<w { cur[x] = min(cur[x], nxt[x] + 1) }
-                }
-            }
-        }}
-        out.update(repeating: 0, count: n)
-        let iinf = Self.intInfinity
-        column.withUnsafeBufferPointer { cb in
+        var fg = 0
+        for r in 0..<runs.count { fg += Int(runs.end[r] - runs.start[r]) }
+        if up.count < fg { up = [Int32](repeating: 0, count: max(fg, 2 * up.count)) }
+        if rowFg.count < h { rowFg = [Int32](repeating: 0, count: h) }
+        if segStart.count < w {
+            segStart = [Int32](repeating: 0, count: w); segEnd = segStart; lastFg = segStart
+            gRow = [Int](repeating: 0, count: w); gRowF = [Float](repeating: 0, count: w)
+        }
+        if v.count < w + 2 { v = [Int](repeating: 0, count: w + 2); f = v; big = v; flt = [Float](repeating: 0, count: w + 2) }
+        let inf = Self.infinity, iinf = Self.intInfinity
+        let H = Int32(h)
+        rowFg.withUnsafeMutableBufferPointer { rfb in
+        up.withUnsafeMutableBufferPointer { ub in
+        segStart.withUnsafeMutableBufferPointer { ssb in
+        segEnd.withUnsafeMutableBufferPointer { seb in
+        lastFg.withUnsafeMutableBufferPointer { lfb in
+        gRow.withUnsafeMutableBufferPointer { grb in
         v.withUnsafeMutableBufferPointer { vb in
         f.withUnsafeMutableBufferPointer { fb in
         big.withUnsafeMutableBufferPointer { bb in
-            let g = cb.baseAddress!, vv = vb.baseAddress!, ff = fb.baseAddress!, F = bb.baseAddress!
+        flt.withUnsafeMutableBufferPointer { flb in
+        gRowF.withUnsafeMutableBufferPointer { gfb in
+            let rf = rfb.baseAddress!, u = ub.baseAddress!, ss = ssb.baseAddress!, se = seb.baseAddress!, lf = lfb.baseAddress!
+            let fl = flb.baseAddress!, gf = gfb.baseAddress!
+            let gr = grb.baseAddress!, vv = vb.baseAddress!, ff = fb.baseAddress!, F = bb.baseAddress!
+            // Downward: distance to the background above (Int32.max: none in the column).
+            lf.update(repeating: -2, count: w)
+            // `up` is compact: the foreground pixels in raster order (rowFg[y] = first of row y),
+            // so it stays in cache between the two sweeps.
+            var j = 0
             for y in 0..<h {
-                let gr = g + y * w, o = out + y * w
+                let y32 = Int32(y)
+                rf[y] = Int32(j)
                 for r in Int(runs.rowStart[y])..<Int(runs.rowStart[y + 1]) {
+                    for x in Int(runs.start[r])..<Int(runs.end[r]) {
+                        if lf[x] != y32 - 1 { ss[x] = y32 }
+                        lf[x] = y32
+                        u[j] = ss[x] == 0 ? .max : y32 &- ss[x] &+ 1
+                        j += 1
+                    }
+                }
+            }
+            // Upward: distance to the background below; then each row's envelope.
+            lf.update(repeating: -2, count: w)
+            for y in stride(from: h - 1, through: 0, by: -1) {
+                let y32 = Int32(y), o = out + y * w
+                let r0 = Int(runs.rowStart[y]), r1 = Int(runs.rowStart[y + 1])
+                var j = Int(rf[y])
+                for r in r0..<r1 {
+                    for x in Int(runs.start[r])..<Int(runs.end[r]) {
+                        if lf[x] != y32 + 1 { se[x] = y32 }
+                        lf[x] = y32
+                        let dn: Int32 = se[x] == H - 1 ? .max : se[x] &+ 1 &- y32
+                        let g = min(u[j], dn)
+                        j += 1
+                        gr[x] = g == .max ? iinf : Int(g) &* Int(g)
+                        gf[x] = g == .max ? inf : Float(Int(g) &* Int(g))
+                    }
+                }
+                for r in r0..<r1 {
                     let s = Int(runs.start[r]), e = Int(runs.end[r])
                     let lo = max(s - 1, 0), hi = min(e, w - 1)   // candidate columns
                     let cnt = hi - lo + 1
+                    if cnt <= Self.bruteForceColumns && h < 4000 {
+                        // Short run: the minimum over all candidates, eight pixels at a time,
+                        // in Float — exact, as every finite sum is an integer below 2^24.
+                        for q in 0..<cnt {
+                            let c = lo + q
+                            fl[q] = c < s || c >= e ? 0 : gf[c]     // neighbours are background
+                        }
+                        var x = s
+                        while x < e {
+                            let q0 = Float(x - lo)
+                            let xs = SIMD8<Float>(q0, q0 + 1, q0 + 2, q0 + 3, q0 + 4, q0 + 5, q0 + 6, q0 + 7)
+                            var best = SIMD8<Float>(repeating: .infinity)
+                            for q in 0..<cnt {
+                                let d = xs - SIMD8<Float>(repeating: Float(q))
+                                let v = d * d + SIMD8<Float>(repeating: fl[q])
+                                best = best.replacing(with: v, where: v .< best)
+                            }
+                            let d = best.squareRoot().replacing(with: inf, where: best .>= inf)
+                            if x + 8 <= e {
+                                UnsafeMutableRawPointer(o + x).storeBytes(of: d, as: SIMD8<Float>.self)
+                            } else {
+                                for i in 0..<(e - x) { o[x + i] = d[i] }
+                            }
+                            x += 8
+                        }
+                        continue
+                    }
                     for q in 0..<cnt {
-                        let gq = gr[lo + q]
-                        let fq = gq >= inf ? iinf : Int(gq) * Int(gq)
-                        ff[q] = fq; F[q] = fq + q * q
+                        let c = lo + q
+                        let fq = c < s || c >= e ? 0 : gr[c]     // neighbours are background
+                        ff[q] = fq; F[q] = fq &+ q &* q
                     }
                     // Lower envelope: parabola q hides v[k] when their intersection is at or
                     // left of v[k]'s own left boundary (intersection with v[k−1]).
@@ -79,7 +141,7 @@ struct DistanceTransformer {
                             let Fq = F[q]
                             while k > 0 {
                                 let p = vv[k], pp = vv[k - 1]
-                                if (Fq - F[p]) * (p - pp) <= (F[p] - F[pp]) * (q - p) { k -= 1 } else { break }
+                                if (Fq &- F[p]) &* (p &- pp) <= (F[p] &- F[pp]) &* (q &- p) { k -= 1 } else { break }
                             }
                             k += 1
                             vv[k] = q
@@ -90,14 +152,14 @@ struct DistanceTransformer {
                     for x in s..<e {
                         let q = x - lo
                         // Advance while the next parabola's region starts left of q.
-                        while k < last && F[vv[k + 1]] - F[vv[k]] < 2 * q * (vv[k + 1] - vv[k]) { k += 1 }
+                        while k < last && F[vv[k + 1]] &- F[vv[k]] < 2 &* q &* (vv[k + 1] &- vv[k]) { k += 1 }
                         let p = vv[k], d = q - p
-                        let d2 = ff[p] + d * d
+                        let d2 = ff[p] &+ d &* d
                         o[x] = d2 >= iinf ? inf : Float(d2).squareRoot()
                     }
                 }
             }
-        }}}}
+        }}}}}}}}}}}
     }
 }
 

@@ -18,21 +18,48 @@ struct MarkerFinder {
         peaks.removeAll(keepingCapacity: true)
         for y in 0..<h {
             let y0 = max(y - 1, 0), y1 = min(y + 1, h - 1)
-            for r in Int(runs.rowStart[y])..<Int(runs.rowStart[y + 1]) {
-                for x in Int(runs.start[r])..<Int(runs.end[r]) {
-                    let i = y * w + x, v = s[i]
-                    if v <= 0 { continue }
-                    let x0 = max(x - 1, 0), x1 = min(x + 1, w - 1)
-                    var isMax = true
-                    var yy = y0
-                    while yy <= y1 && isMax {
-                        let row = s + yy * w
-                        var xx = x0
-                        while xx <= x1 { if row[xx] > v { isMax = false; break }; xx += 1 }
-                        yy += 1
-                    }
-                    if isMax { candidates.append(Int32(i)) }
+            let up = s + y0 * w, cur = s + y * w, dn = s + y1 * w
+            let ru = UnsafeRawPointer(up), rc = UnsafeRawPointer(cur), rd = UnsafeRawPointer(dn)
+            // A pixel is ≥ its 8 neighbours iff it is ≥ the maximum of its 3×3 window; with
+            // the window clamped to the image (edge rows/columns repeated) that maximum is
+            // unchanged, so interior pixels are tested eight at a time.
+            @inline(__always) func scalarTest(_ x: Int) {
+                let v = cur[x]
+                if v <= 0 { return }
+                let x0 = max(x - 1, 0), x1 = min(x + 1, w - 1)
+                var isMax = true
+                var yy = y0
+                while yy <= y1 && isMax {
+                    let row = s + yy * w
+                    var xx = x0
+                    while xx <= x1 { if row[xx] > v { isMax = false; break }; xx += 1 }
+                    yy += 1
                 }
+                if isMax { candidates.append(Int32(y * w + x)) }
+            }
+            @inline(__always) func vmax(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+                a.replacing(with: b, where: b .> a)
+            }
+            for r in Int(runs.rowStart[y])..<Int(runs.rowStart[y + 1]) {
+                var x = Int(runs.start[r])
+                let e = Int(runs.end[r])
+                if x == 0 && x < e { scalarTest(0); x = 1 }
+                let ve = min(e, w - 1)   // vector body needs x + 1 < w
+                while x + 8 <= ve {
+                    @inline(__always) func load(_ p: UnsafeRawPointer, _ dx: Int) -> SIMD8<Float> {
+                        p.loadUnaligned(fromByteOffset: (x + dx) * 4, as: SIMD8<Float>.self)
+                    }
+                    let v = load(rc, 0)
+                    var m = vmax(vmax(load(ru, -1), load(ru, 0)), load(ru, 1))
+                    m = vmax(m, vmax(vmax(load(rc, -1), v), load(rc, 1)))
+                    m = vmax(m, vmax(vmax(load(rd, -1), load(rd, 0)), load(rd, 1)))
+                    let hit = (v .>= m) .& (v .> 0)
+                    if any(hit) {
+                        for l in 0..<8 where hit[l] { candidates.append(Int32(y * w + x + l)) }
+                    }
+                    x += 8
+                }
+                while x < e { scalarTest(x); x += 1 }
             }
         }
         candidates.sort { a, b in

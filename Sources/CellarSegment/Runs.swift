@@ -114,6 +114,19 @@ struct RunSet {
         for r in 0..<count { areas[Int(component[r])] += Int(end[r] - start[r]) }
     }
 
+    /// Bounding box of each component, flattened `x0, y0, x1, y1` (inclusive). O(runs).
+    func componentBoxes(into box: inout [Int32]) {
+        box.removeAll(keepingCapacity: true)
+        for _ in 0..<componentCount { box.append(.max); box.append(.max); box.append(-1); box.append(-1) }
+        for y in 0..<height {
+            for r in Int(rowStart[y])..<Int(rowStart[y + 1]) {
+                let c = 4 * Int(component[r])
+                box[c] = min(box[c], start[r]); box[c + 1] = min(box[c + 1], Int32(y))
+                box[c + 2] = max(box[c + 2], end[r] - 1); box[c + 3] = max(box[c + 3], Int32(y))
+            }
+        }
+    }
+
     /// Whether each component touches the image border. O(runs).
     func componentsTouchingBorder(into flags: inout [Bool]) {
         flags.removeAll(keepingCapacity: true)

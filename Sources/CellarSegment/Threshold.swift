@@ -17,10 +17,9 @@ public struct IntensityHistogram: Sendable, Equatable {
     public var centers: [Float] { (0..<Self.binCount).map { (edges[$0] + edges[$0 + 1]) / 2 } }
 
     /// Builds the histogram. Two passes: min/max (vectorised), then binning.
-    /// O(n); `indexScratch` (≥ n Int32) is reused between calls.
+    /// O(n). (`indexScratch` is no longer needed and left untouched.)
     public init(_ pixels: UnsafeBufferPointer<Float>, indexScratch: inout [Int32]) {
         let n = pixels.count
-        let nb = Self.binCount
         var lo = Float.infinity, hi = -Float.infinity
         if n > 0 {
             let p = pixels.baseAddress!
@@ -29,7 +28,7 @@ public struct IntensityHistogram: Sendable, Equatable {
             var i = 0
             while i + 4 <= n {
                 let v = SIMD4<Float>(p[i], p[i + 1], p[i + 2], p[i + 3])
-                lo4 = pointwiseMin(lo4, v); hi4 = pointwiseMax(hi4, v)
+                lo4 = lo4.replacing(with: v, where: v .< lo4); hi4 = hi4.replacing(with: v, where: v .> hi4)
                 i += 4
             }
             lo = lo4.min(); hi = hi4.max()
@@ -37,6 +36,16 @@ public struct IntensityHistogram: Sendable, Equatable {
         } else {
             lo = 0; hi = 0
         }
+        self.init(pixels, minimum: lo, maximum: hi)
+    }
+
+    /// Builds the histogram of pixels whose minimum and maximum are already known (e.g.
+    /// returned by ``GaussianBlur/apply(_:into:width:height:)``). One pass over the pixels:
+    /// approximate bins are computed 256 at a time into a stack buffer (vectorised), then
+    /// corrected against the edges and counted. O(n).
+    public init(_ pixels: UnsafeBufferPointer<Float>, minimum lo: Float, maximum hi: Float) {
+        let n = pixels.count
+        let nb = Self.binCount
         var first = Double(lo), last = Double(hi)
         if first == last { first -= 0.5; last += 0.5 }   // numpy's degenerate range rule
         var e = [Float](repeating: 0, count: nb + 1)
@@ -45,41 +54,46 @@ public struct IntensityHistogram: Sendable, Equatable {
         e[nb] = Float(last)
         var c = [Int](repeating: 0, count: nb)
         if n > 0 {
-            if indexScratch.count < n { indexScratch = [Int32](repeating: 0, count: n) }
-            let denom = Float(last - first), f0 = Float(first), nbf = Float(nb)
-            indexScratch.withUnsafeMutableBufferPointer { ib in
+            // A reciprocal instead of numpy's division: the bin may differ by one only when the
+            // value is within rounding of an edge, and the edge correction below fixes that.
+            let invDenom = 1 / Float(last - first), f0 = Float(first), nbf = Float(nb)
+            // numpy's edge correction (branch-free), counted into four sub-histograms so
+            // consecutive increments do not wait on each other.
+            var sub = [Int32](repeating: 0, count: 4 * nb)
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 256) { ib in
+            e.withUnsafeBufferPointer { eb in
+            sub.withUnsafeMutableBufferPointer { sb in
                 let idx = ib.baseAddress!, p = pixels.baseAddress!
-                // Float32 arithmetic like numpy's `(a - first) / denom * nbins` (vectorises).
-                // Approximate bin (floor via the 2^23 rounding trick, which vectorises);
-                // within ±1 of numpy's, and the edge correction below makes it exact.
-                for i in 0..<n {
-                    // round(f − 0.5) = floor(f) except at exact integers; clamped to 0…nb−1.
-                    let f = min(max(((p[i] - f0) / denom) * nbf - 0.5, 0), nbf - 1)
-                    idx[i] = Int32(bitPattern: (f + 8_388_608).bitPattern & 0x7f_ffff)
-                }
-                // numpy's edge correction (branch-free), counted into four sub-histograms so
-                // consecutive increments do not wait on each other.
-                var sub = [Int32](repeating: 0, count: 4 * nb)
-                e.withUnsafeBufferPointer { eb in
-                    sub.withUnsafeMutableBufferPointer { sb in
-                        let ed = eb.baseAddress!, h = sb.baseAddress!
-                        @inline(__always) func bin(_ i: Int) -> Int {
-                            var k = Int(idx[i])
-                            let v = p[i]
-                            if k > 0 && v < ed[k] { k -= 1 } else if k < nb - 1 && v >= ed[k + 1] { k += 1 }
-                            return k
-                        }
-                        var i = 0
-                        while i + 4 <= n {
-                            h[bin(i)] &+= 1; h[nb + bin(i + 1)] &+= 1
-                            h[2 * nb + bin(i + 2)] &+= 1; h[3 * nb + bin(i + 3)] &+= 1
-                            i += 4
-                        }
-                        while i < n { h[bin(i)] &+= 1; i += 1 }
+                let ed = eb.baseAddress!, h = sb.baseAddress!
+                var base = 0
+                while base < n {
+                    let m = min(256, n - base)
+                    let q = p + base
+                    // Float32 arithmetic like numpy's `(a - first) / denom * nbins` (vectorises).
+                    // Approximate bin (floor via the 2^23 rounding trick, which vectorises);
+                    // within ±1 of numpy's, and the edge correction below makes it exact.
+                    for i in 0..<m {
+                        // round(f − 0.5) = floor(f) except at exact integers; clamped to 0…nb−1.
+                        let f = min(max(((q[i] - f0) * invDenom) * nbf - 0.5, 0), nbf - 1)
+                        idx[i] = Int32(bitPattern: (f + 8_388_608).bitPattern & 0x7f_ffff)
                     }
+                    @inline(__always) func bin(_ i: Int) -> Int {
+                        var k = Int(idx[i])
+                        let v = q[i]
+                        if k > 0 && v < ed[k] { k -= 1 } else if k < nb - 1 && v >= ed[k + 1] { k += 1 }
+                        return k
+                    }
+                    var i = 0
+                    while i + 4 <= m {
+                        h[bin(i)] &+= 1; h[nb + bin(i + 1)] &+= 1
+                        h[2 * nb + bin(i + 2)] &+= 1; h[3 * nb + bin(i + 3)] &+= 1
+                        i += 4
+                    }
+                    while i < m { h[bin(i)] &+= 1; i += 1 }
+                    base += m
                 }
-                for k in 0..<nb { c[k] = Int(sub[k]) + Int(sub[nb + k]) + Int(sub[2 * nb + k]) + Int(sub[3 * nb + k]) }
-            }
+            }}}
+            for k in 0..<nb { c[k] = Int(sub[k]) + Int(sub[nb + k]) + Int(sub[2 * nb + k]) + Int(sub[3 * nb + k]) }
         }
         minimum = lo; maximum = hi; counts = c; edges = e
     }

@@ -39,6 +39,10 @@ public final class WatershedSegmenter: Segmenter {
     private var finder = MarkerFinder()
     private var watershed = Watershed()
     private var markers: [Int32] = []
+    private var markerComp: [Int32] = []
+    private var markerOrder: [Int32] = []
+    private var groupStart: [Int32] = []
+    private var compBox: [Int32] = []
     private var hasMarker: [Bool] = []
     private var objArea: [Int] = []
     private var objDrop: [Bool] = []
@@ -65,7 +69,21 @@ public final class WatershedSegmenter: Segmenter {
 
     /// Segments `image` into `labels` (resized if needed), reusing its storage.
     public func segment(_ image: Image<Float>, into labels: inout Image<UInt32>) {
-        let w = image.width, h = image.height, n = w * h
+        image.pixels.withUnsafeBufferPointer { run($0.baseAddress, width: image.width, height: image.height, into: &labels) }
+    }
+
+    /// Segments an 8-bit, 16-bit or float image without converting it to a Float image
+    /// first (the blur reads the raw pixels); same labels as `segment(image.floatImage())`.
+    public func segment(_ image: AnyImage, into labels: inout Image<UInt32>) {
+        switch image {
+        case .uint8(let i): i.pixels.withUnsafeBufferPointer { run($0.baseAddress, width: i.width, height: i.height, into: &labels) }
+        case .uint16(let i): i.pixels.withUnsafeBufferPointer { run($0.baseAddress, width: i.width, height: i.height, into: &labels) }
+        case .float32(let i): segment(i, into: &labels)
+        }
+    }
+
+    private func run<P: BlurPixel>(_ src: UnsafePointer<P>?, width w: Int, height h: Int, into labels: inout Image<UInt32>) {
+        let n = w * h
         if labels.width != w || labels.height != h { labels = Image<UInt32>(width: w, height: h) }
         var clock = StageClock(on: profiling)
         var prof = SegmentationProfile()
@@ -73,11 +91,13 @@ public final class WatershedSegmenter: Segmenter {
         if n == 0 { lastProfile = prof; return }
         if bufA.count < n { bufA = [Float](repeating: 0, count: n); bufB = bufA; smooth = bufA }
 
-        // 1. Blur into `smooth`.
-        image.pixels.withUnsafeBufferPointer { src in
-            smooth.withUnsafeMutableBufferPointer { dst in
-                if p.sigma > 0 { blur.apply(src, into: dst, width: w, height: h) }
-                else { _ = dst.update(fromContentsOf: src) }
+        // 1. Blur into `smooth` (its minimum and maximum come with it).
+        var range: (min: Float, max: Float)? = nil
+        smooth.withUnsafeMutableBufferPointer { dst in
+            if p.sigma > 0 {
+                range = blur.apply(src, into: dst, width: w, height: h)
+            } else {
+                for y in 0..<h { P.convert(src! + y * w, into: dst.baseAddress! + y * w, count: w) }
             }
         }
         prof.blur = clock.lap()
@@ -85,7 +105,8 @@ public final class WatershedSegmenter: Segmenter {
         // 2. Threshold, fill holes, components, drop small components.
         let thr: Float = smooth.withUnsafeBufferPointer { sb in
             let sm = UnsafeBufferPointer(rebasing: sb[0..<n])
-            let hist = IntensityHistogram(sm, indexScratch: &histIndex)
+            let hist = range.map { IntensityHistogram(sm, minimum: $0.min, maximum: $0.max) }
+                ?? IntensityHistogram(sm, indexScratch: &histIndex)
             let bg = p.backgroundPercentile > 0 ? hist.percentile(p.backgroundPercentile) : hist.minimum
             background = bg
             if let t = p.manualThreshold { return t }
@@ -119,13 +140,18 @@ public final class WatershedSegmenter: Segmenter {
         }
         prof.threshold = clock.lap()
 
-        // 3. Distance transform of the kept foreground into bufB, smoothed into bufA.
+        // Component boxes (x0, y0, x1, y1 inclusive): the sparse distance blur and the tiles
+        // of the watershed.
+        kept.componentBoxes(into: &compBox)
+        // 3. Distance transform of the kept foreground into bufB (zero elsewhere: cleared at the
+        // end of every run), smoothed into bufA.
         bufA.withUnsafeMutableBufferPointer { ab in
             bufB.withUnsafeMutableBufferPointer { bb in
                 let a = ab.baseAddress!, b = bb.baseAddress!
                 edt.transform(runs: kept, into: b)
                 if distBlur != nil {
-                    distBlur!.apply(UnsafeBufferPointer(bb), into: ab, width: w, height: h)
+                    // bufA is zero outside the last field's written intervals (cleared below).
+                    distBlur!.applySparse(b, into: a, width: w, height: h, boxes: compBox)
                 } else {
                     a.update(from: b, count: n)
                 }
@@ -134,8 +160,7 @@ public final class WatershedSegmenter: Segmenter {
         prof.distance = clock.lap()
 
         // 4. Markers; every component gets at least one (at its maximum).
-        let surface = bufA
-        surface.withUnsafeBufferPointer { finder.find(surface: $0.baseAddress!, runs: kept, minDistance: p.minDistance) }
+        bufA.withUnsafeBufferPointer { finder.find(surface: $0.baseAddress!, runs: kept, minDistance: p.minDistance) }
         labels.pixels.withUnsafeMutableBufferPointer { lb in
             let lab = lb.baseAddress!
             lab.update(repeating: 0, count: n)
@@ -145,12 +170,16 @@ public final class WatershedSegmenter: Segmenter {
             markers.removeAll(keepingCapacity: true)
             // With no background at all the distance is infinite everywhere: one marker.
             let allForeground = kept.count == h && kept.start.allSatisfy { $0 == 0 } && kept.end.allSatisfy { Int($0) == w }
+            markerComp.removeAll(keepingCapacity: true)
             if !allForeground {
-                for m in finder.peaks { markers.append(m); hasMarker[Int(lab[Int(m)]) - 1] = true }
+                for m in finder.peaks {
+                    let c = Int32(lab[Int(m)]) - 1
+                    markers.append(m); markerComp.append(c); hasMarker[Int(c)] = true
+                }
             }
             if hasMarker.contains(false) {
                 var best = [Int32](repeating: -1, count: kept.componentCount)
-                surface.withUnsafeBufferPointer { s in
+                bufA.withUnsafeBufferPointer { s in
                     for r in 0..<kept.count {
                         let c = Int(kept.component[r]); if hasMarker[c] { continue }
                         let base = rowOf(run: r) * w
@@ -159,26 +188,38 @@ public final class WatershedSegmenter: Segmenter {
                         }
                     }
                 }
-                for c in 0..<kept.componentCount where !hasMarker[c] { markers.append(best[c]) }
+                for c in 0..<kept.componentCount where !hasMarker[c] { markers.append(best[c]); markerComp.append(Int32(c)) }
             }
             paintKept(lab) { _ in Watershed.unreached }
             for (i, m) in markers.enumerated() { lab[Int(m)] = UInt32(i + 1) }
         }
         prof.markers = clock.lap()
 
-        // 5. Watershed.
+        // 5. Watershed, one foreground component at a time (markers grouped by component,
+        // a stable counting sort).
+        groupStart.removeAll(keepingCapacity: true)
+        groupStart.append(contentsOf: repeatElement(0, count: kept.componentCount + 1))
+        for c in markerComp { groupStart[Int(c) + 1] += 1 }
+        for c in 0..<kept.componentCount { groupStart[c + 1] += groupStart[c] }
+        markerOrder.removeAll(keepingCapacity: true)
+        markerOrder.append(contentsOf: repeatElement(0, count: markers.count))
+        do {
+            var fill = Array(groupStart.dropLast())
+            for (i, c) in markerComp.enumerated() { markerOrder[Int(fill[Int(c)])] = Int32(i); fill[Int(c)] += 1 }
+        }
         var maxV: Float = 0
-        for m in markers { maxV = max(maxV, surface[Int(m)]) }
-        surface.withUnsafeBufferPointer { s in
+        for m in markers { maxV = max(maxV, bufA[Int(m)]) }
+        bufA.withUnsafeBufferPointer { s in
             labels.pixels.withUnsafeMutableBufferPointer { lb in
                 watershed.flood(surface: s.baseAddress!, labels: lb.baseAddress!, width: w, height: h,
-                                markers: markers, maxValue: maxV)
+                                markers: markers, groupStart: groupStart, order: markerOrder, boxes: compBox,
+                                maxValue: maxV)
             }
         }
         // Merge regions split across a shallow saddle.
         do {
-            let peaks = markers.map { surface[Int($0)] }
-            surface.withUnsafeBufferPointer { sb in
+            let peaks = markers.map { bufA[Int($0)] }
+            bufA.withUnsafeBufferPointer { sb in
                 labels.pixels.withUnsafeBufferPointer { lb in
                     merger.merge(labels: lb.baseAddress!, surface: sb.baseAddress!, width: w, height: h, rows: kept,
                                  peaks: peaks, ratio: Float(p.mergeRatio), depth: Float(p.mergeDepth), remap: &remap)
@@ -190,6 +231,18 @@ public final class WatershedSegmenter: Segmenter {
         // 6. Cleanup: drop small/large/border objects, relabel 1…N in raster order.
         prof.objects = labels.pixels.withUnsafeMutableBufferPointer { lb in
             cleanup(lb.baseAddress!, objectCount: markers.count, p: p)
+        }
+        // The distance map is written only on the foreground and its blur only near it: clear
+        // them there for the next field.
+        if let db = distBlur { bufA.withUnsafeMutableBufferPointer { db.clearWritten($0.baseAddress!) } }
+        else { bufA.withUnsafeMutableBufferPointer { $0.baseAddress!.update(repeating: 0, count: n) } }
+        bufB.withUnsafeMutableBufferPointer { bb in
+            let b = bb.baseAddress!
+            for y in 0..<h {
+                for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
+                    (b + y * w + Int(kept.start[r])).update(repeating: 0, count: Int(kept.end[r] - kept.start[r]))
+                }
+            }
         }
         prof.cleanup = clock.lap()
         lastProfile = prof
@@ -246,10 +299,24 @@ public final class WatershedSegmenter: Segmenter {
             let trim: UInt32 = 1 << 31
             if refine {
                 for o in 1..<(m + 1) { pk[o] = bg + f * (pk[o] - bg) }
-                trimDim(lab, smooth: s, cut: UnsafeBufferPointer(pk), trim: trim, restoreHoles: p.fillHoles)
+                trimDim(lab, smooth: s, cut: UnsafeBufferPointer(pk), trim: trim, restoreHoles: p.fillHoles,
+                        area: area.baseAddress!)
             }
-            // Pass 3: areas and border contact; still-flagged pixels become background.
-            for y in 0..<h {
+            // Pass 3 (areas already counted by the trim; still-flagged pixels become background
+            // in pass 4): border contact only.
+            if refine && p.clearBorder {
+                for y in 0..<h {
+                    for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
+                        let x0 = Int(kept.start[r]), x1 = Int(kept.end[r])
+                        @inline(__always) func touch(_ i: Int) { let o = lab[i]; if o & trim == 0 { drop[Int(o)] = true } }
+                        if y == 0 || y == h - 1 { for i in (y * w + x0)..<(y * w + x1) { touch(i) } }
+                        if x0 == 0 { touch(y * w) }
+                        if x1 == w { touch(y * w + w - 1) }
+                    }
+                }
+            }
+            // Pass 3 without the trim: areas and border contact.
+            if !refine { for y in 0..<h {
                 for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
                     let x0 = Int(kept.start[r]), x1 = Int(kept.end[r])
                     for i in (y * w + x0)..<(y * w + x1) {
@@ -265,6 +332,7 @@ public final class WatershedSegmenter: Segmenter {
                     }
                 }
             }
+            }
             for o in 1..<(m + 1) where area[o] < p.minArea || (p.maxArea.map { area[o] > $0 } ?? false) { drop[o] = true }
             drop[0] = true
         }}}}}
@@ -276,7 +344,7 @@ public final class WatershedSegmenter: Segmenter {
                 for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
                     for i in (y * w + Int(kept.start[r]))..<(y * w + Int(kept.end[r])) {
                         let o = Int(lab[i])
-                        if drop[o] { lab[i] = 0; continue }
+                        if o & (1 << 31) != 0 || drop[o] { lab[i] = 0; continue }   // trimmed (flag bit 31) or dropped
                         if ids[o] == 0 { next += 1; ids[o] = next }
                         lab[i] = ids[o]
                     }
@@ -291,9 +359,12 @@ public final class WatershedSegmenter: Segmenter {
     /// foreground (4-connected background not reaching the border — dark nucleoli) are
     /// unflagged again. O(fg pixels + runs).
     private func trimDim(_ lab: UnsafeMutablePointer<UInt32>, smooth s: UnsafePointer<Float>,
-                         cut: UnsafeBufferPointer<Float>, trim: UInt32, restoreHoles: Bool) {
+                         cut: UnsafeBufferPointer<Float>, trim: UInt32, restoreHoles: Bool,
+                         area: UnsafeMutablePointer<Int>) {
         let w = kept.width, h = kept.height
         refined.reset(width: w, height: h)
+        var lastO = 0, pending = 0
+        defer { area[lastO] += pending }
         for y in 0..<h {
             refined.rowStart.append(Int32(refined.start.count))
             for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
@@ -303,6 +374,8 @@ public final class WatershedSegmenter: Segmenter {
                     let i = y * w + x, o = lab[i]
                     var keep = o != 0
                     if keep && s[i] < cut[Int(o)] { lab[i] = o | trim; keep = false }
+                    // Areas: consecutive pixels of one object add up in a register.
+                    if keep { if Int(o) == lastO { pending += 1 } else { area[lastO] += pending; lastO = Int(o); pending = 1 } }
                     if keep { if open < 0 { open = x } } else if open >= 0 {
                         refined.start.append(Int32(open)); refined.end.append(Int32(x)); open = -1
                     }
@@ -315,7 +388,10 @@ public final class WatershedSegmenter: Segmenter {
         fillHoles(refined, into: &refilled, background: &bgRuns, flags: &flags)
         for y in 0..<h {
             for r in Int(refilled.rowStart[y])..<Int(refilled.rowStart[y + 1]) {
-                for i in (y * w + Int(refilled.start[r]))..<(y * w + Int(refilled.end[r])) { lab[i] &= ~trim }
+                for i in (y * w + Int(refilled.start[r]))..<(y * w + Int(refilled.end[r])) {
+                    let v = lab[i]
+                    if v & trim != 0 { lab[i] = v & ~trim; area[Int(v & ~trim)] += 1 }
+                }
             }
         }
     }

@@ -91,7 +91,7 @@ final class FieldProcessor {
                                          field: key, images: records))
         }
         times.read = started.millisecondsElapsed
-        segmenter.segment(dna.floatImage(), into: &labels)
+        segmenter.segment(dna, into: &labels)
         if profile { times.segmentation = segmenter.lastProfile }
         let measureStart = ContinuousClock.now
         let measured: FieldMeasurements
