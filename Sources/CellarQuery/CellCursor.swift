@@ -67,7 +67,9 @@ struct CellCursor {
             let object = Int(sqlite3_column_int64(s, 0))
             for c in 0 ..< m {
                 let i = Int32(c + 1)
-                row[c] = sqlite3_column_type(s, i) == SQLITE_NULL ? .nan : sqlite3_column_double(s, i)
+                // NULL reads as 0.0: ask for the type only then (one API call per value, not two).
+                let v = sqlite3_column_double(s, i)
+                row[c] = v == 0 && sqlite3_column_type(s, i) == SQLITE_NULL ? .nan : v
             }
             try body(object, row)
         }
@@ -84,7 +86,8 @@ struct CellCursor {
             rc = sqlite3_step(s)
             if rc == SQLITE_DONE { break }
             guard rc == SQLITE_ROW else { throw stepError(rc, s) }
-            out.append(sqlite3_column_type(s, 1) == SQLITE_NULL ? .nan : sqlite3_column_double(s, 1))
+            let v = sqlite3_column_double(s, 1)
+            out.append(v == 0 && sqlite3_column_type(s, 1) == SQLITE_NULL ? .nan : v)
         }
     }
 
