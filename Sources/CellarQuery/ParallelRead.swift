@@ -13,7 +13,8 @@ import GRDBSQLite
 /// same database state (SQLite changes `data_version` on any commit by another connection).
 /// Otherwise (the ingest daemon committed meanwhile) the attempt is abandoned before any
 /// work and retried; after 3 tries, or when the probe cannot be opened, the work runs on one
-/// connection. (`sqlite3_snapshot_open` would share one snapshot directly, but the system
+/// connection. Workers that cannot get a pool connection within 2 s (other threads hold
+/// them) also abandon the attempt, so concurrent parallel reads cannot deadlock the pool. (`sqlite3_snapshot_open` would share one snapshot directly, but the system
 /// SQLite is built without `SQLITE_ENABLE_SNAPSHOT`.)
 extension Screen {
     /// Reader threads for scans: the machine's cores, at most 4 (the pool has 5 readers).
@@ -57,6 +58,7 @@ extension Screen {
                 group.wait()
                 if same { return try results.collect() }
                 if !allArrived, let error = results.firstError { throw QueryError.wrap(error) }
+                // Else a commit happened between the snapshots, or connections were short: retry.
             }
         }
         return [try read { db in try body(0, 1, db) }]
@@ -109,11 +111,16 @@ private final class Gate: @unchecked Sendable {
         return decision!
     }
 
-    /// Waits until every worker arrived; false if one of them failed.
-    func waitForAll() -> Bool {
+    /// Waits until every worker arrived; false if one of them failed, or after `timeout`
+    /// seconds (workers waiting for a pool connection that other callers hold: the caller
+    /// then abandons the attempt, which frees this attempt's connections — no deadlock).
+    func waitForAll(timeout: Double = 2) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while arrived < workers { condition.wait() }
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while arrived < workers {
+            if !condition.wait(until: deadline) && arrived < workers { return false }
+        }
         return !failed
     }
 
