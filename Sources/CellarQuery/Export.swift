@@ -144,7 +144,7 @@ public enum Export {
 
     private static func writeAggregates(_ fields: [FieldRef], features: [String], level: ExportLevel,
                                         aggregation: Aggregation, db: Database, writer: inout RowWriter) throws -> Int {
-        let cursor = try CellCursor(db: db, columns: features)
+        let cursor = try CellCursor(db: db, columns: features, objectNumbers: false)
         let m = features.count
         var columns = [[Double]](repeating: [], count: m)
         var row = [Double](repeating: 0, count: m)

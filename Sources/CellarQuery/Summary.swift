@@ -72,7 +72,7 @@ public enum Summary {
     /// The rows of `groups` (ranges of `fields`), read on `db`.
     private static func compute(fields: [FieldRef], groups: ArraySlice<Range<Int>>, columns: [String],
                                 level: SummaryLevel, statistics: [Statistic], db: Database) throws -> [SummaryRow] {
-        let cursor = try CellCursor(db: db, columns: columns)
+        let cursor = try CellCursor(db: db, columns: columns, objectNumbers: false)
         var buffers = [[Double]](repeating: [], count: columns.count)
         var rowBuffer = [Double](repeating: 0, count: columns.count)
         var out: [SummaryRow] = []
