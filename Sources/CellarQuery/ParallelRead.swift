@@ -35,7 +35,11 @@ extension Screen {
                 let group = DispatchGroup()
                 let reader = store.reader
                 for w in 0 ..< workers {
-                    DispatchQueue.global().async(group: group) {
+                    // Dedicated threads, not the GCD pool: it holds ~one thread per core and
+                    // starts another only after ~1 s when those block (here: at the gate).
+                    group.enter()
+                    let thread = Thread {
+                        defer { group.leave() }
                         var arrived = false
                         do {
                             try reader.read { db in
@@ -51,6 +55,8 @@ extension Screen {
                             results.set(w, .failure(error))
                         }
                     }
+                    thread.stackSize = 8 << 20
+                    thread.start()
                 }
                 let allArrived = gate.waitForAll()
                 let same = allArrived && probe.version() == before
