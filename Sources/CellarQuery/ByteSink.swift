@@ -12,7 +12,9 @@ public final class ByteSink {
     public let path: String
     private let fd: Int32
     private let ownsDescriptor: Bool
-    private let capacity: Int
+    private var capacity: Int
+    /// No file: the buffer grows instead of being written (`init(memoryCapacity:)`).
+    private let inMemory: Bool
     @usableFromInline var buffer: UnsafeMutablePointer<UInt8>
     @usableFromInline var count = 0
     /// Bytes written so far (flushed or buffered).
@@ -32,7 +34,31 @@ public final class ByteSink {
             ownsDescriptor = false
         }
         self.capacity = capacity
+        inMemory = false
         buffer = .allocate(capacity: capacity)
+    }
+
+    /// An in-memory sink: the buffer grows as needed (doubling) and is never written; read it
+    /// with `withBytes`, empty it with `removeAll`. For workers that format a chunk for an
+    /// ordered writer.
+    public init(memoryCapacity: Int) {
+        fd = -1
+        path = "memory"
+        ownsDescriptor = false
+        capacity = max(memoryCapacity, 1 << 12)
+        inMemory = true
+        buffer = .allocate(capacity: capacity)
+    }
+
+    /// The buffered bytes (in-memory sinks: everything since `removeAll`).
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws(QueryError) -> R) throws(QueryError) -> R {
+        try body(UnsafeRawBufferPointer(start: buffer, count: count))
+    }
+
+    /// Drops the buffered bytes without writing them.
+    public func removeAll() {
+        totalBytes += count
+        count = 0
     }
 
     deinit {
@@ -40,16 +66,29 @@ public final class ByteSink {
         buffer.deallocate()
     }
 
-    /// Makes room for `n` more bytes (flushing if needed); `n` ≤ capacity.
+    /// Makes room for `n` more bytes (flushing, or growing an in-memory sink, if needed);
+    /// `n` ≤ capacity for a file sink.
     @inlinable @inline(__always)
     public func reserve(_ n: Int) throws(QueryError) {
-        if count + n > capacityLimit { try flush() }
+        if count + n > capacityLimit { try makeRoom(n) }
+    }
+
+    @usableFromInline func makeRoom(_ n: Int) throws(QueryError) {
+        guard inMemory else { return try flush() }
+        var newCapacity = capacity * 2
+        while count + n > newCapacity { newCapacity *= 2 }
+        let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        grown.update(from: buffer, count: count)
+        buffer.deallocate()
+        buffer = grown
+        capacity = newCapacity
     }
 
     @usableFromInline var capacityLimit: Int { capacity }
 
     /// Writes the buffered bytes. O(buffer).
     public func flush() throws(QueryError) {
+        guard !inMemory else { return }
         var offset = 0
         while offset < count {
             let n = Glibc.write(fd, buffer + offset, count - offset)
@@ -79,8 +118,8 @@ public final class ByteSink {
 
     /// Appends raw bytes (any length).
     public func append(_ bytes: UnsafeRawBufferPointer) throws(QueryError) {
-        if bytes.count > capacity - count { try flush() }
-        if bytes.count > capacity {
+        if bytes.count > capacity - count { try makeRoom(bytes.count) }
+        if bytes.count > capacity - count {
             // Larger than the buffer: write through.
             let n = bytes.count
             var offset = 0
@@ -114,13 +153,13 @@ public final class ByteSink {
     /// Appends a number in the shortest form `NumberFormat` gives (≤ 32 bytes).
     @inlinable @inline(__always)
     public func appendDouble(_ x: Double) throws(QueryError) {
-        try reserve(32)
+        try reserve(NumberFormat.scratchBytes)
         count += NumberFormat.write(x, to: buffer + count)
     }
 
     @inlinable @inline(__always)
     public func appendInt(_ x: Int) throws(QueryError) {
-        try reserve(24)
+        try reserve(NumberFormat.scratchBytes)
         count += NumberFormat.write(int: x, to: buffer + count)
     }
 }

@@ -11,22 +11,29 @@ import GRDBSQLite
 /// filtered on `field_id`. O(cells × columns) per field.
 struct CellCursor {
     let columns: [String]
+    /// Column index of the first feature (1 after `object_number`, or 0 without it).
+    private let first: Int32
     private let range: Statement
     /// Cells of an id range, filtered on the field (for a field whose ids are interleaved).
     private let cells: Statement
     /// Cells of an id range holding only the field's cells (the usual, contiguous case).
     private let contiguousCells: Statement
 
-    init(db: Database, columns: [String]) throws {
+    /// `objectNumbers: false` leaves `object_number` out of the scan (one column fewer per
+    /// row; `forEach` then passes 0) — for aggregates that do not need it.
+    init(db: Database, columns: [String], objectNumbers: Bool = true) throws {
         self.columns = columns
         range = try db.makeStatement(sql: "SELECT min(id), max(id), count(*) FROM cell WHERE field_id = ?")
-        let list = columns.isEmpty ? "" : ", " + columns.map(Self.quote).joined(separator: ", ")
+        var list = columns.map(Self.quote)
+        if objectNumbers || list.isEmpty { list.insert("object_number", at: 0) }
+        first = objectNumbers || columns.isEmpty ? 1 : 0
+        let selected = list.joined(separator: ", ")
         // `+field_id` keeps the planner on the rowid range instead of the field_id index.
         cells = try db.makeStatement(sql: """
-            SELECT object_number\(list) FROM cell
+            SELECT \(selected) FROM cell
             WHERE id BETWEEN ?1 AND ?2 AND +field_id = ?3 ORDER BY id
             """)
-        contiguousCells = try db.makeStatement(sql: "SELECT object_number\(list) FROM cell WHERE id BETWEEN ?1 AND ?2 ORDER BY id")
+        contiguousCells = try db.makeStatement(sql: "SELECT \(selected) FROM cell WHERE id BETWEEN ?1 AND ?2 ORDER BY id")
     }
 
     /// Binds the statement that reads `field`'s cells; nil when it has none. Two index probes.
@@ -64,10 +71,12 @@ struct CellCursor {
             rc = sqlite3_step(s)
             if rc == SQLITE_DONE { break }
             guard rc == SQLITE_ROW else { throw stepError(rc, s) }
-            let object = Int(sqlite3_column_int64(s, 0))
+            let object = first == 1 ? Int(sqlite3_column_int64(s, 0)) : 0
             for c in 0 ..< m {
-                let i = Int32(c + 1)
-                row[c] = sqlite3_column_type(s, i) == SQLITE_NULL ? .nan : sqlite3_column_double(s, i)
+                let i = Int32(c) + first
+                // NULL reads as 0.0: ask for the type only then (one API call per value, not two).
+                let v = sqlite3_column_double(s, i)
+                row[c] = v == 0 && sqlite3_column_type(s, i) == SQLITE_NULL ? .nan : v
             }
             try body(object, row)
         }
@@ -84,7 +93,8 @@ struct CellCursor {
             rc = sqlite3_step(s)
             if rc == SQLITE_DONE { break }
             guard rc == SQLITE_ROW else { throw stepError(rc, s) }
-            out.append(sqlite3_column_type(s, 1) == SQLITE_NULL ? .nan : sqlite3_column_double(s, 1))
+            let v = sqlite3_column_double(s, first)
+            out.append(v == 0 && sqlite3_column_type(s, first) == SQLITE_NULL ? .nan : v)
         }
     }
 

@@ -55,8 +55,10 @@ public struct ExportResult: Sendable {
 public enum Export {
     /// Writes the export to `path` (`nil` or `-` = standard output). One read snapshot;
     /// memory O(columns) at cell level, O(cells of one well × columns) at field/well level.
-    /// Time O(cells × columns).
-    public static func run(_ screen: Screen, _ options: ExportOptions, to path: String?) throws(QueryError) -> ExportResult {
+    /// Time O(cells × columns). Cell level runs on `workers` connections of one snapshot
+    /// (`Screen.readInParallel`), each formatting chunks of fields that are written in order.
+    public static func run(_ screen: Screen, _ options: ExportOptions, to path: String?,
+                           workers: Int = Screen.defaultWorkers) throws(QueryError) -> ExportResult {
         if options.format == .cytominerSQLite {
             guard let path, path != "-" else {
                 throw .invalidArgument("--format cytominer-sqlite writes a database file: give --out FILE.sqlite")
@@ -67,17 +69,19 @@ public enum Export {
         let features = options.features.isEmpty ? all : try FeatureNames.resolve(options.features, columns: all)
         let start = DispatchTime.now()
         let sink = try ByteSink(path: path)
+        if options.level == .cell {
+            try RowWriter(sink: sink, format: options.format, columns: header(.cell) + features).writeHeader()
+            let rows = try writeCells(screen, options, features: features, sink: sink, workers: workers)
+            try sink.close()
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+            return ExportResult(rows: rows, bytes: sink.bytesWritten, seconds: seconds)
+        }
         let rows: Int = try screen.read { db in
             let fields = try Screen.fields(options.filter, db: db).filter { $0.status == "done" }
             var writer = RowWriter(sink: sink, format: options.format, columns: header(options.level) + features)
             try writer.writeHeader()
-            switch options.level {
-            case .cell:
-                return try writeCells(fields, features: features, db: db, writer: &writer)
-            case .field, .well:
-                return try writeAggregates(fields, features: features, level: options.level,
-                                           aggregation: options.aggregation, db: db, writer: &writer)
-            }
+            return try writeAggregates(fields, features: features, level: options.level,
+                                       aggregation: options.aggregation, db: db, writer: &writer)
         }
         try sink.close()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
@@ -93,28 +97,54 @@ public enum Export {
         }
     }
 
-    private static func writeCells(_ fields: [FieldRef], features: [String], db: Database,
-                                   writer: inout RowWriter) throws -> Int {
-        let cursor = try CellCursor(db: db, columns: features)
-        var row = [Double](repeating: 0, count: features.count)
-        var rows = 0
-        try row.withUnsafeMutableBufferPointer { buffer in
-            for (index, field) in fields.enumerated() {
-                // The four metadata values are the same for every cell of the field: encode once.
-                let prefix = try writer.encodePrefix([.text(field.plate), .text(field.well), .int(field.site),
-                                                      .int(index + 1)])
-                try cursor.forEach(field: field.id, row: buffer) { object, values in
-                    try writer.writeRow(prefix: prefix, int: object, values: UnsafeBufferPointer(values))
-                    rows += 1
+    /// Fields per chunk of a cell-level export (~8,000 rows, a few MB of text).
+    static let fieldsPerChunk = 32
+
+    /// Cell rows of every field: worker `w` formats chunks `w`, `w + workers`, … of
+    /// `fieldsPerChunk` fields into its own memory buffer and appends each to `sink` in chunk
+    /// order. No allocation per row. Returns the rows written.
+    private static func writeCells(_ screen: Screen, _ options: ExportOptions, features: [String],
+                                   sink: ByteSink, workers: Int) throws(QueryError) -> Int {
+        let output = OrderedOutput(sink)
+        let columns = header(.cell) + features
+        let counts = try screen.readInParallel(workers: workers) { worker, workers, db in
+            do {
+                let fields = try Screen.fields(options.filter, db: db).filter { $0.status == "done" }
+                let local = ByteSink(memoryCapacity: 8 << 20)
+                let writer = RowWriter(sink: local, format: options.format, columns: columns)
+                let cursor = try CellCursor(db: db, columns: features)
+                var row = [Double](repeating: 0, count: features.count)
+                var rows = 0
+                var chunk = worker
+                while chunk * fieldsPerChunk < fields.count {
+                    let first = chunk * fieldsPerChunk
+                    try row.withUnsafeMutableBufferPointer { buffer in
+                        for index in first ..< min(first + fieldsPerChunk, fields.count) {
+                            let field = fields[index]
+                            // The four metadata values are the same for every cell of the field.
+                            let prefix = try writer.encodePrefix([.text(field.plate), .text(field.well), .int(field.site),
+                                                                  .int(index + 1)])
+                            try cursor.forEach(field: field.id, row: buffer) { object, values in
+                                try writer.writeRow(prefix: prefix, int: object, values: UnsafeBufferPointer(values))
+                                rows += 1
+                            }
+                        }
+                    }
+                    try output.write(chunk: chunk, from: local)
+                    chunk += workers
                 }
+                return rows
+            } catch {
+                output.abort()
+                throw error
             }
         }
-        return rows
+        return counts.reduce(0, +)
     }
 
     private static func writeAggregates(_ fields: [FieldRef], features: [String], level: ExportLevel,
                                         aggregation: Aggregation, db: Database, writer: inout RowWriter) throws -> Int {
-        let cursor = try CellCursor(db: db, columns: features)
+        let cursor = try CellCursor(db: db, columns: features, objectNumbers: false)
         let m = features.count
         var columns = [[Double]](repeating: [], count: m)
         var row = [Double](repeating: 0, count: m)
@@ -164,5 +194,43 @@ public enum Export {
             for x in values where !x.isNaN { sum += x; n += 1 }
             return n > 0 ? sum / Double(n) : .nan
         }
+    }
+}
+
+/// Appends chunks to one sink in chunk order (0, 1, 2, …) from several threads.
+// @unchecked Sendable: `sink`, `next` and `aborted` are used only under `condition`, and a
+// chunk is appended only by the thread whose turn it is.
+final class OrderedOutput: @unchecked Sendable {
+    private let sink: ByteSink
+    private let condition = NSCondition()
+    private var next = 0
+    private var aborted = false
+
+    init(_ sink: ByteSink) { self.sink = sink }
+
+    /// Waits for chunk `chunk`'s turn, appends `local`'s bytes, empties `local`.
+    func write(chunk: Int, from local: ByteSink) throws(QueryError) {
+        condition.lock()
+        defer { condition.unlock() }
+        while next != chunk && !aborted { condition.wait() }
+        if aborted { throw .output(path: sink.path, reason: "export stopped by an error in another reader") }
+        do {
+            try local.withBytes { bytes throws(QueryError) in try sink.append(bytes) }
+        } catch {
+            aborted = true
+            condition.broadcast()
+            throw error
+        }
+        local.removeAll()
+        next += 1
+        condition.broadcast()
+    }
+
+    /// Wakes every waiting writer with an error (a reader failed).
+    func abort() {
+        condition.lock()
+        aborted = true
+        condition.broadcast()
+        condition.unlock()
     }
 }

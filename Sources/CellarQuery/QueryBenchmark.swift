@@ -15,6 +15,7 @@ public enum QueryBenchmark {
         public var summaryRows: Int
         public var summaryFeature: String
         public var export: ExportResult
+        public var workers: Int
 
         public var description: String {
             var s = ""
@@ -24,6 +25,7 @@ public enum QueryBenchmark {
             } else {
                 s += "fill:    reused the existing database (\(cells) cells, \(fields) fields)\n"
             }
+            s += "readers: \(workers) (summary and export)\n"
             s += String(format: "size:    %.2f GB (%.0f bytes/cell)\n", Double(fileBytes) / 1e9, Double(fileBytes) / Double(max(cells, 1)))
             s += String(format: "counts:  cells per well, %d wells: %.1f ms (target < 50 ms)\n", wells, countsSeconds * 1000)
             s += String(format: "summary: %@ per well (count, mean, sd, median, q25, q75, min, max, mad), %d wells: %.2f s (target < 2 s)\n",
@@ -37,7 +39,7 @@ public enum QueryBenchmark {
     /// Fills `path` when it does not exist, then times: counts per well (all plates), a
     /// one-feature per-well summary with every statistic (all plates), and a cell-level CSV
     /// export of everything to `/dev/null`.
-    public static func run(path: String, cells: Int, masks: Bool = false,
+    public static func run(path: String, cells: Int, masks: Bool = false, workers: Int = Screen.defaultWorkers,
                            logger: Logger = Logger(label: "cellar.bench")) async throws(QueryError) -> Result {
         var fillSeconds: Double? = nil
         if !FileManager.default.fileExists(atPath: path) {
@@ -55,14 +57,14 @@ public enum QueryBenchmark {
 
         let feature = "Nuclei_AreaShape_Area"
         t = DispatchTime.now()
-        let summary = try Summary.compute(screen, features: [feature], by: .well)
+        let summary = try Summary.compute(screen, features: [feature], by: .well, workers: workers)
         let summarySeconds = elapsed(t)
 
-        let export = try Export.run(screen, ExportOptions(), to: "/dev/null")
+        let export = try Export.run(screen, ExportOptions(), to: "/dev/null", workers: workers)
         let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? 0
         return Result(cells: total, fields: fields.count, fillSeconds: fillSeconds, fileBytes: bytes ?? 0,
                       countsSeconds: countsSeconds, wells: wells.count, summarySeconds: summarySeconds,
-                      summaryRows: summary.count, summaryFeature: feature, export: export)
+                      summaryRows: summary.count, summaryFeature: feature, export: export, workers: workers)
     }
 
     static func elapsed(_ t: DispatchTime) -> Double {

@@ -24,46 +24,79 @@ public enum Summary {
     ///
     /// Reads each field's cells once (a rowid range scan of the field's cells, only the chosen
     /// columns) into one reused buffer per feature, then computes the statistics with
-    /// quickselect: O(cells × features) time, O(largest group × features) memory. Medians and
-    /// quantiles are exact (linear interpolation between order statistics, as numpy/pandas).
+    /// quickselect: O(cells × features) time, O(largest group × features) memory per worker.
+    /// Medians and quantiles are exact (linear interpolation between order statistics, as
+    /// numpy/pandas). The groups are split in `workers` runs of about equal cell counts, each
+    /// read on its own connection of one common snapshot (`readInParallel`).
     public static func compute(_ screen: Screen, filter: FieldFilter = FieldFilter(), features: [String],
                                by level: SummaryLevel = .well,
-                               statistics: [Statistic] = Statistic.defaults) throws(QueryError) -> [SummaryRow] {
+                               statistics: [Statistic] = Statistic.defaults,
+                               workers: Int = Screen.defaultWorkers) throws(QueryError) -> [SummaryRow] {
         guard !features.isEmpty else { throw .invalidArgument("give at least one --feature") }
         let columns = try screen.resolveFeatures(features)
-        return try screen.read { db in
+        let parts = try screen.readInParallel(workers: workers) { worker, workers, db in
             let fields = try Screen.fields(filter, db: db).filter { $0.status == "done" }
-            let cursor = try CellCursor(db: db, columns: columns)
-            var buffers = [[Double]](repeating: [], count: columns.count)
-            var rowBuffer = [Double](repeating: 0, count: columns.count)
-            var out: [SummaryRow] = []
-
+            var groups: [Range<Int>] = []
             var start = 0
             while start < fields.count {
                 var end = start + 1
                 while end < fields.count && sameGroup(fields[start], fields[end], level) { end += 1 }
-                for c in buffers.indices { buffers[c].removeAll(keepingCapacity: true) }
-                for field in fields[start ..< end] {
-                    if columns.count == 1 {
-                        try cursor.appendColumn(field: field.id, to: &buffers[0])
-                    } else {
-                        try rowBuffer.withUnsafeMutableBufferPointer { row in
-                            try cursor.forEach(field: field.id, row: row) { _, row in
-                                for c in 0 ..< row.count { buffers[c].append(row[c]) }
-                            }
+                groups.append(start ..< end)
+                start = end
+            }
+            let share = Self.share(of: groups, worker: worker, workers: workers) { fields[$0].cells }
+            return try compute(fields: fields, groups: groups[share], columns: columns, level: level,
+                               statistics: statistics, db: db)
+        }
+        return parts.flatMap { $0 }
+    }
+
+    /// Worker `worker`'s contiguous run of `groups`, balanced by the weight `weight(field)` of
+    /// their fields (the cells). O(groups).
+    static func share(of groups: [Range<Int>], worker: Int, workers: Int, weight: (Int) -> Int) -> Range<Int> {
+        guard workers > 1 else { return groups.indices }
+        let weights = groups.map { $0.reduce(0) { $0 + weight($1) } + 1 }
+        let total = weights.reduce(0, +)
+        var lower = groups.count, upper = groups.count
+        var cumulative = 0
+        for (i, w) in weights.enumerated() {
+            // A group belongs to the worker whose share holds the group's midpoint.
+            let owner = min(workers - 1, (2 * cumulative + w) * workers / (2 * total))
+            if owner == worker && lower == groups.count { lower = i }
+            if owner > worker { upper = i; break }
+            cumulative += w
+        }
+        return lower < upper ? lower ..< upper : upper ..< upper
+    }
+
+    /// The rows of `groups` (ranges of `fields`), read on `db`.
+    private static func compute(fields: [FieldRef], groups: ArraySlice<Range<Int>>, columns: [String],
+                                level: SummaryLevel, statistics: [Statistic], db: Database) throws -> [SummaryRow] {
+        let cursor = try CellCursor(db: db, columns: columns, objectNumbers: false)
+        var buffers = [[Double]](repeating: [], count: columns.count)
+        var rowBuffer = [Double](repeating: 0, count: columns.count)
+        var out: [SummaryRow] = []
+        for group in groups {
+            for c in buffers.indices { buffers[c].removeAll(keepingCapacity: true) }
+            for field in fields[group] {
+                if columns.count == 1 {
+                    try cursor.appendColumn(field: field.id, to: &buffers[0])
+                } else {
+                    try rowBuffer.withUnsafeMutableBufferPointer { row in
+                        try cursor.forEach(field: field.id, row: row) { _, row in
+                            for c in 0 ..< row.count { buffers[c].append(row[c]) }
                         }
                     }
                 }
-                let f = fields[start]
-                for c in columns.indices {
-                    let values = Stats.compute(statistics, values: &buffers[c])
-                    out.append(SummaryRow(plate: f.plate, well: level == .plate ? nil : f.well,
-                                          site: level == .field ? f.site : nil, feature: columns[c], values: values))
-                }
-                start = end
             }
-            return out
+            let f = fields[group.lowerBound]
+            for c in columns.indices {
+                let values = Stats.compute(statistics, values: &buffers[c])
+                out.append(SummaryRow(plate: f.plate, well: level == .plate ? nil : f.well,
+                                      site: level == .field ? f.site : nil, feature: columns[c], values: values))
+            }
         }
+        return out
     }
 
     static func sameGroup(_ a: FieldRef, _ b: FieldRef, _ level: SummaryLevel) -> Bool {

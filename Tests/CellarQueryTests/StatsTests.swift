@@ -63,6 +63,19 @@ struct StatsTests {
         #expect(NumberFormat.string(1.5e-7) == "1.5e-07")
         #expect(NumberFormat.string(2e20) == "2e+20")
         #expect(NumberFormat.string(.nan) == "")
+        // Each branch of the fixed-width digit stores.
+        for (v, text) in [(1024.5, "1024.5"), (0.000123, "0.000123"), (123456.789, "123456.789"), (99999999, "99999999"),
+                          (100000000, "100000000"), (-0.0, "0"), (0.6123456789012345, "0.612345678901235"),
+                          (12345678.5, "12345678.5"), (123456789.25, "123456789.25"), (1e-5, "0.00001"),
+                          (-3.25e-5, "-0.0000325"), (1234567890123.5, "1234567890123.5"), (123456789012345.6, "123456789012346"),
+                          (12345678901234567890, "1.23456789012346e+19"), (9007199254740993, "9.00719925474099e+15")] {
+            #expect(NumberFormat.string(v) == text, "\(v)")
+        }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for (v, text) in [(0, "0"), (-7, "-7"), (Int.max, "9223372036854775807"), (Int.min, "-9223372036854775808")] {
+            let n = bytes.withUnsafeMutableBufferPointer { NumberFormat.write(int: v, to: $0.baseAddress!) }
+            #expect(String(decoding: bytes[0 ..< n], as: UTF8.self) == text)
+        }
     }
 
     @Test func editDistanceSuggestions() throws {
