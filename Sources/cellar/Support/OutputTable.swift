@@ -1,4 +1,5 @@
 import ArgumentParser
+import CellarQuery
 import Foundation
 
 /// How a command prints its result: a human table, or CSV/TSV/JSON for scripts.
@@ -37,21 +38,7 @@ func formatReal(_ d: Double) -> String {
     return "\(d)"
 }
 
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case "\r": out += "\\r"
-        case let c where c.value < 0x20: out += String(format: "\\u%04x", c.value)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
-}
+func jsonString(_ s: String) -> String { JSONText.quote(s) }
 
 /// Rows with named columns, printed in any ``OutputFormat``.
 struct OutputTable: Sendable {
