@@ -23,9 +23,9 @@ struct InstanceBuilder {
         let n = w * h
         var out = Image<UInt32>(width: w, height: h)
         if n == 0 { return out }
-        seeds = [Int32](repeating: 0, count: n)      // 0 unlabelled, −1 queued/foreground-unlabelled
-        level = [UInt8](repeating: 0, count: n)
-        for i in 0..<n { level[i] = UInt8(max(0, min(255, (1 - interior[i]) * 255))) }
+        // seeds: 0 unlabelled, −1 queued, > 0 seed/object id. Scratch reused between calls.
+        if seeds.count != n { seeds = [Int32](repeating: 0, count: n); level = [UInt8](repeating: 0, count: n) }
+        for i in 0..<n { seeds[i] = 0; level[i] = UInt8(max(0, min(255, (1 - interior[i]) * 255))) }
         // 1. Seeds: 4-connected components of interior > threshold.
         var count: Int32 = 0
         areas = [0]
