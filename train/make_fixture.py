@@ -21,7 +21,7 @@ def main():
     state = torch.load(state_path, map_location="cpu")
     base = state["enc.0.conv0.weight"].shape[0]
     levels = len({k.split(".")[1] for k in state if k.startswith("enc.")})
-    model = UNet(base, levels)
+    model = UNet(base, levels, reduce=any(k.startswith("proj.") for k in state))
     model.load_state_dict(state)
     model.eval()
     torch.set_num_threads(1)

@@ -112,6 +112,7 @@ def main():
     ap.add_argument("--crop", type=int, default=128)
     ap.add_argument("--base", type=int, default=8)
     ap.add_argument("--levels", type=int, default=4)
+    ap.add_argument("--reduce", action="store_true", help="1×1 projection before each upsampling")
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--boundary-weight", type=float, default=10.0)
     ap.add_argument("--validate-every", type=int, default=500)
@@ -139,7 +140,7 @@ def main():
             val.append((name, torch.from_numpy(np.ascontiguousarray(ci))[None, None],
                         torch.from_numpy(classes_from_instances(cl))[None]))
 
-    model = UNet(args.base, args.levels)
+    model = UNet(args.base, args.levels, args.reduce)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"U-Net base {args.base}, {args.levels} levels: {n_params} parameters", flush=True)
     weight = torch.tensor([1.0, 1.0, args.boundary_weight])
@@ -185,7 +186,7 @@ def main():
     model.eval()
     torch.save(best_state, args.state)
     minutes = (time.time() - started) / 60
-    meta = {"architecture": "unet", "base": str(args.base), "levels": str(args.levels),
+    meta = {"architecture": "unet", "base": str(args.base), "levels": str(args.levels), "reduce": str(args.reduce),
             "classes": "background,interior,boundary", "input": "percentile 1-99.8 -> 0-1",
             "parameters": str(n_params), "steps": str(args.steps), "batch": str(args.batch),
             "crop": str(args.crop), "boundary_weight": str(args.boundary_weight),

@@ -20,6 +20,9 @@ public final class UNetModel: Sendable {
     let encoder: [(ConvLayer, ConvLayer)]
     /// Deepest decoder level first.
     let decoder: [(ConvLayer, ConvLayer)]
+    /// Per decoder level (deepest first), the optional linear 1×1 projection of the lower
+    /// level to the skip's width, applied before upsampling (`dec.<d>.reduce`).
+    let reduce: [ConvLayer?]
     let head: ConvLayer
 
     /// Name of the committed default model under `Models/`.
@@ -47,7 +50,11 @@ public final class UNetModel: Sendable {
         var encoder: [(ConvLayer, ConvLayer)] = []
         var decoder: [(ConvLayer, ConvLayer)] = []
         for l in 0..<levels { encoder.append((try conv("enc.\(l).conv0"), try conv("enc.\(l).conv1"))) }
-        for d in 0..<(levels - 1) { decoder.append((try conv("dec.\(d).conv0"), try conv("dec.\(d).conv1"))) }
+        var reduce: [ConvLayer?] = []
+        for d in 0..<(levels - 1) {
+            decoder.append((try conv("dec.\(d).conv0"), try conv("dec.\(d).conv1")))
+            reduce.append(tensors["dec.\(d).reduce.weight"] == nil ? nil : try conv("dec.\(d).reduce"))
+        }
         let head = try conv("head")
         // Check that the shapes chain.
         guard encoder[0].0.cin == 1, head.cout == 3, head.kernel == 1 else {
@@ -63,6 +70,10 @@ public final class UNetModel: Sendable {
         var below = width[levels - 1]
         for (d, (a, b)) in decoder.enumerated() {
             let l = levels - 2 - d
+            if let r = reduce[d] {
+                guard r.kernel == 1, r.cin == below else { throw ModelError("dec.\(d).reduce shapes do not chain") }
+                below = r.cout
+            }
             guard a.cin == below + width[l], b.cin == a.cout, b.cout == width[l] else {
                 throw ModelError("decoder level \(l) shapes do not chain")
             }
@@ -73,23 +84,23 @@ public final class UNetModel: Sendable {
         self.levels = levels
         self.encoder = encoder
         self.decoder = decoder
+        self.reduce = reduce
         self.head = head
         self.metadata = metadata
         self.path = path
         self.sha256 = SHA256.hex(bytes)
-        let all = encoder.flatMap { [$0.0, $0.1] } + decoder.flatMap { [$0.0, $0.1] } + [head]
+        let all = encoder.flatMap { [$0.0, $0.1] } + decoder.flatMap { [$0.0, $0.1] } + reduce.compactMap { $0 } + [head]
         parameterCount = all.reduce(0) { $0 + $1.weights.count + $1.bias.count }
     }
-
-    /// Every convolution in execution order.
-    var layers: [ConvLayer] { encoder.flatMap { [$0.0, $0.1] } + decoder.flatMap { [$0.0, $0.1] } + [head] }
 
     /// Multiply–adds per input pixel (each level's layers weighted by its pixel share).
     public var macsPerPixel: Double {
         var total = 0.0
         for (l, (a, b)) in encoder.enumerated() { total += Double(a.macsPerPixel + b.macsPerPixel) / Double(1 << (2 * l)) }
         for (d, (a, b)) in decoder.enumerated() {
-            total += Double(a.macsPerPixel + b.macsPerPixel) / Double(1 << (2 * (levels - 2 - d)))
+            let l = levels - 2 - d
+            total += Double(a.macsPerPixel + b.macsPerPixel) / Double(1 << (2 * l))
+            if let r = reduce[d] { total += Double(r.macsPerPixel) / Double(1 << (2 * (l + 1))) }
         }
         return total + Double(head.macsPerPixel)
     }

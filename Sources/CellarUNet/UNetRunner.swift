@@ -33,7 +33,7 @@ public final class UNetRunner {
 
     private var encOut: [FloatBuffer]
     private var decOut: [FloatBuffer]
-    private let tmp = FloatBuffer(), pooled = FloatBuffer(), up = FloatBuffer()
+    private let tmp = FloatBuffer(), pooled = FloatBuffer(), up = FloatBuffer(), reduced = FloatBuffer()
     private var cols: [Float] = []
     private var upTmp: [Float] = []
 
@@ -100,6 +100,14 @@ public final class UNetRunner {
         for (d, (c0, c1)) in model.decoder.enumerated() {
             let l = levels - 2 - d
             let lw = w >> l, lh = h >> l
+            if let r = model.reduce[d] {
+                let p = reduced.reserve(r.cout * (lw / 2) * (lh / 2))
+                Kernels.conv(r, input: Planes(pieces: [(cur, curChannels)]), width: lw / 2, height: lh / 2,
+                             output: p, relu: false, cols: &cols)
+                cur = UnsafePointer(p)
+                curChannels = r.cout
+                lap(r.name)
+            }
             let u = up.reserve(curChannels * lw * lh)
             Kernels.upsample2(cur, channels: curChannels, width: lw / 2, height: lh / 2, into: u, tmp: &upTmp)
             lap("up\(l)")
