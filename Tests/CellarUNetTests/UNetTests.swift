@@ -133,3 +133,16 @@ private func naiveConv(_ x: [Float], cin: Int, w: Int, h: Int, weights: [Float],
     let tiledCount = Int(tiled.pixels.max() ?? 0)
     #expect(abs(tiledCount - count) <= max(3, count / 50), "tiled \(tiledCount) vs whole \(count)")
 }
+
+@Test func modelRejectsMissingOrMismatchedTensors() throws {
+    let good = try [UInt8](Data(contentsOf: URL(fileURLWithPath: modelPath)))
+    var (tensors, meta) = try SafeTensors.parse(good)
+    let model = try UNetModel(bytes: good)
+    #expect(model.levels == 4 && model.base == 8)
+    #expect(model.sha256.count == 64)
+    tensors["head.weight"] = nil
+    #expect(throws: ModelError.self) { try UNetModel(bytes: SafeTensors.encode(tensors, metadata: meta)) }
+    (tensors, meta) = try SafeTensors.parse(good)
+    tensors["dec.0.conv1.bias"] = Tensor(shape: [1], values: [0])
+    #expect(throws: ModelError.self) { try UNetModel(bytes: SafeTensors.encode(tensors, metadata: meta)) }
+}
