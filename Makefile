@@ -6,14 +6,14 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 CELLAR := .build/release/cellar
 
-.PHONY: deps venv build release test test-interop test-reliability fuzz demo bench accuracy clean
+.PHONY: deps venv build release test test-interop test-reliability fuzz demo bench accuracy train-unet clean
 
-## deps: install the C libraries (libtiff, libpng, sqlite3) when missing
+## deps: install the C libraries (libtiff, libpng, sqlite3, OpenBLAS) when missing
 deps:
-	@if ! command -v pkg-config >/dev/null || ! pkg-config --exists libtiff-4 libpng16 sqlite3; then \
-		echo "make deps: installing libtiff-dev libpng-dev libsqlite3-dev pkg-config" >&2; \
+	@if ! command -v pkg-config >/dev/null || ! pkg-config --exists libtiff-4 libpng16 sqlite3 openblas; then \
+		echo "make deps: installing libtiff-dev libpng-dev libsqlite3-dev libopenblas-dev pkg-config" >&2; \
 		$(SUDO) apt-get update -qq && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libtiff-dev libpng-dev libsqlite3-dev pkg-config >/dev/null; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libtiff-dev libpng-dev libsqlite3-dev libopenblas-dev pkg-config >/dev/null; \
 	fi
 
 ## venv: Python with numpy/scikit-image/pycocotools/pandas for the cross-check tests
@@ -60,6 +60,13 @@ bench: release venv
 ## accuracy: F1 of Cellar and the reference on every dev set and a synthetic plate
 accuracy: release venv
 	@bash scripts/accuracy.sh $(CELLAR)
+
+## train-unet: retrain Models/cellar-unet.safetensors on CPU (PyTorch in .venv-train; ~50 min)
+TRAIN_VENV := .venv-train
+train-unet: release
+	@[ -x $(TRAIN_VENV)/bin/python ] || python3 -m venv $(TRAIN_VENV)
+	@$(TRAIN_VENV)/bin/pip install -q -r train/requirements.txt
+	@bash train/train.sh $(CELLAR) $(TRAIN_VENV)/bin/python
 
 clean:
 	rm -rf .build .build-* $(VENV)

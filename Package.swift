@@ -27,6 +27,9 @@ let package = Package(
         .target(name: "CellarSynth", dependencies: ["CellarImage"]),
         .target(name: "CellarMeasure", dependencies: ["CellarImage"]),
         .target(name: "CellarSegment", dependencies: ["CellarImage"]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CellarUNet", dependencies: ["CellarImage", "CellarSegment", "COpenBLAS"]),
         .target(
             name: "CellarIngest",
             dependencies: [
@@ -39,6 +42,7 @@ let package = Package(
             name: "cellar",
             dependencies: [
                 "CellarImage", "CellarSynth", "CellarSegment", "CellarMeasure", "CellarStore", "CellarIngest", "CellarQuery",
+                "CellarUNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -47,6 +51,8 @@ let package = Package(
         .testTarget(name: "CellarSynthTests", dependencies: ["CellarSynth", "CellarImage"]),
         .testTarget(name: "CellarMeasureTests", dependencies: ["CellarMeasure", "CellarImage"]),
         .testTarget(name: "CellarSegmentTests", dependencies: ["CellarSegment", "CellarImage"]),
+        .testTarget(name: "CellarUNetTests", dependencies: ["CellarUNet", "CellarSegment", "CellarImage"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "CellarIngestTests", dependencies: ["CellarIngest", "CellarImage", "CellarStore", "CellarSynth"]),
         // Build-tool plugin: every `.sql` file of a directory → a Swift array of (name, sql).
         .executableTarget(name: "EmbedSQLTool", path: "Plugins/EmbedSQLTool"),

@@ -24,13 +24,16 @@ scores() {  # F1@0.5 F1@0.7 mAP count-error% from `cellar evaluate --format tsv`
   "$CELLAR" evaluate --truth "$1" --predicted "$2" --format tsv |
     awk -F'\t' 'NR == 2 { printf "%.3f  %.3f  %.3f  %+6.1f%%", $6, $7, $8, 100 * $9 / $2 }'
 }
-printf '%-28s  %-30s  %-30s\n' "set" "cellar F1@.5 F1@.7 mAP count" "reference F1@.5 F1@.7 mAP count"
+printf '%-28s  %-30s  %-30s  %-30s\n' "set" "cellar F1@.5 F1@.7 mAP count" "unet F1@.5 F1@.7 mAP count" "reference F1@.5 F1@.7 mAP count"
 for entry in "${SETS[@]}"; do
   IFS='|' read -r name images truth flags <<<"$entry"
   key=${name%% *}
   # shellcheck disable=SC2086
   "$CELLAR" segment "$images" --labels-out "$OUT/$key-cellar" $flags >/dev/null
+  # shellcheck disable=SC2086
+  "$CELLAR" segment "$images" --method unet --labels-out "$OUT/$key-unet" $flags >/dev/null
   "$PY" "$REF/reference_pipeline.py" "$images" --labels-out "$OUT/$key-reference" --out "$OUT/$key-reference.csv" >/dev/null 2>&1
-  printf '%-28s  %-30s  %-30s\n' "$name" "$(scores "$truth" "$OUT/$key-cellar")" "$(scores "$truth" "$OUT/$key-reference")"
+  printf '%-28s  %-30s  %-30s  %-30s\n' "$name" "$(scores "$truth" "$OUT/$key-cellar")" "$(scores "$truth" "$OUT/$key-unet")" "$(scores "$truth" "$OUT/$key-reference")"
 done
+echo "(unet: cellar segment --method unet, Models/cellar-unet.safetensors; see Models/cellar-unet.md)"
 echo "(reference: ../shared/reference/reference_pipeline.py at its defaults; count = (predicted − truth) / truth)"

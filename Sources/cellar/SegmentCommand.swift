@@ -3,7 +3,13 @@ import CellarImage
 import CellarIngest
 import CellarMeasure
 import CellarSegment
+import CellarUNet
 import Foundation
+
+/// Which segmenter `cellar segment` runs.
+enum SegmentMethod: String, ExpressibleByArgument, CaseIterable {
+    case watershed, unet
+}
 
 /// `cellar segment`: segment images without a database (QC, parameter choice, scoring).
 struct SegmentCommand: AsyncParsableCommand {
@@ -30,6 +36,12 @@ struct SegmentCommand: AsyncParsableCommand {
     @Flag(help: "Print milliseconds per segmentation stage.")
     var profile = false
 
+    @Option(help: "Segmentation method: watershed (classical) or unet (the committed U-Net).")
+    var method: SegmentMethod = .watershed
+
+    @Option(help: "U-Net model file (.safetensors; default: Models/cellar-unet.safetensors of the package).")
+    var model: String?
+
     @OptionGroup var segmentation: SegmentationOptions
 
     func run() async throws {
@@ -40,13 +52,24 @@ struct SegmentCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
         let csvWriter = try csv.map { try CellCSVWriter(path: $0) }
+        let unet: UNetModel? = method == .unet || model != nil
+            ? try (model.map { try UNetModel(path: $0) } ?? UNetModel.loadDefault()) : nil
+        if let unet { print("U-Net \(unet.path ?? "") sha256 \(unet.sha256)") }
         let workerCount = min(max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount), files.count)
         let started = ContinuousClock.now
         let results = await withTaskGroup(of: [SegmentResult].self) { group in
             for worker in 0..<workerCount {
                 group.addTask { [labelsOut, overlay, profile, csv] in
-                    let segmenter = WatershedSegmenter(parameters: parameters)
-                    segmenter.profiling = profile
+                    let segmenter: any Segmenter
+                    if let unet {
+                        let s = UNetSegmenter(model: unet, parameters: parameters)
+                        s.profiling = profile
+                        segmenter = s
+                    } else {
+                        let s = WatershedSegmenter(parameters: parameters)
+                        s.profiling = profile
+                        segmenter = s
+                    }
                     let measurer = csv == nil ? nil : Measurer()
                     var out: [SegmentResult] = []
                     for index in stride(from: worker, to: files.count, by: workerCount) {
@@ -64,10 +87,15 @@ struct SegmentCommand: AsyncParsableCommand {
         var table = OutputTable(columns: ["image", "width", "height", "cells", "error"])
         var failures = 0, cells = 0
         var stageTotal = SegmentationProfile()
+        var unetStages: [String: Double] = [:], unetOrder: [String] = []
         for r in results {
             if let error = r.error { failures += 1; table.rows.append([.text(r.path), .text(""), .text(""), .text(""), .text(error)]); continue }
             cells += r.cells
             stageTotal += r.profile
+            for (name, ms) in r.unetProfile {
+                if unetStages[name] == nil { unetOrder.append(name) }
+                unetStages[name, default: 0] += ms
+            }
             table.rows.append([.text(r.path), .int(r.width), .int(r.height), .int(r.cells), .text("")])
             if let m = r.measurements { try csvWriter?.append(image: ImageInputs.stem(r.path), table: m) }
         }
@@ -76,7 +104,11 @@ struct SegmentCommand: AsyncParsableCommand {
         let done = results.count - failures
         print(String(format: "%d image(s), %d cells in %.2f s: %.1f images/s with %d worker(s)",
                      done, cells, seconds, Double(done) / max(seconds, 1e-9), workerCount))
-        if profile, done > 0 { print("segmentation stages (ms per image): " + stageTotal.divided(by: Double(done)).summary) }
+        if profile, done > 0, unet == nil { print("segmentation stages (ms per image): " + stageTotal.divided(by: Double(done)).summary) }
+        if profile, done > 0, unet != nil {
+            print("U-Net stages and layers (ms per image): " + unetOrder.map {
+                String(format: "%@ %.1f", $0, unetStages[$0]! / Double(done)) }.joined(separator: "  "))
+        }
         if failures > 0 { throw ExitCode(1) }
     }
 
@@ -85,11 +117,12 @@ struct SegmentCommand: AsyncParsableCommand {
         var path: String
         var width = 0, height = 0, cells = 0
         var profile = SegmentationProfile()
+        var unetProfile: [(name: String, ms: Double)] = []
         var measurements: CellTable?
         var error: String?
     }
 
-    static func segmentOne(_ path: String, index: Int, segmenter: WatershedSegmenter, measurer: Measurer?,
+    static func segmentOne(_ path: String, index: Int, segmenter: any Segmenter, measurer: Measurer?,
                            labelsOut: String?, overlay: String?) -> SegmentResult {
         var result = SegmentResult(index: index, path: path)
         do {
@@ -99,7 +132,8 @@ struct SegmentCommand: AsyncParsableCommand {
             result.width = image.width
             result.height = image.height
             result.cells = Int(labels.pixels.max() ?? 0)
-            result.profile = segmenter.lastProfile
+            if let s = segmenter as? WatershedSegmenter { result.profile = s.lastProfile }
+            if let s = segmenter as? UNetSegmenter { result.unetProfile = s.lastProfile }
             let stem = ImageInputs.stem(path)
             if let labelsOut { try ImageFile.writeLabelsTIFF(labels, to: "\(labelsOut)/\(stem).tif") }
             if let overlay {
