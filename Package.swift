@@ -33,7 +33,7 @@ let package = Package(
         .target(
             name: "CellarIngest",
             dependencies: [
-                "CellarImage", "CellarSegment", "CellarMeasure", "CellarStore",
+                "CellarImage", "CellarSegment", "CellarMeasure", "CellarStore", "CellarUNet",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "CellarSegmentTests", dependencies: ["CellarSegment", "CellarImage"]),
         .testTarget(name: "CellarUNetTests", dependencies: ["CellarUNet", "CellarSegment", "CellarImage"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "CellarIngestTests", dependencies: ["CellarIngest", "CellarImage", "CellarStore", "CellarSynth"]),
+        .testTarget(name: "CellarIngestTests", dependencies: ["CellarIngest", "CellarImage", "CellarStore", "CellarSynth", "CellarUNet"]),
         // Build-tool plugin: every `.sql` file of a directory → a Swift array of (name, sql).
         .executableTarget(name: "EmbedSQLTool", path: "Plugins/EmbedSQLTool"),
         .plugin(name: "EmbedSQL", capability: .buildTool(), dependencies: ["EmbedSQLTool"],

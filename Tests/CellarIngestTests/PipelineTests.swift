@@ -1,5 +1,6 @@
 import CellarStore
 import CellarSynth
+import CellarUNet
 import Foundation
 import Testing
 @testable import CellarIngest
@@ -76,6 +77,27 @@ struct PipelineTests {
         #expect(resumed.progress.fieldsSkipped == stopped.progress.fieldsDone)
         #expect(try Self.fieldCells(dir.path + "/resumed.db") == Self.fieldCells(dir.path + "/clean.db"))
         #expect(clean.progress.fieldsDone == 12)
+    }
+
+    @Test func unetMethodSegmentsAndRecordsTheModelHash() async throws {
+        let dir = try TempDir(); defer { dir.cleanup() }
+        let root = try await Self.plate(in: dir, wells: 1, sites: 2)
+        var settings = IngestSettings()
+        settings.segmentation["method"] = .string("unet")
+        var options = IngestOptions(workers: 1)
+        options.unet = try settings.unetModel()
+        let model = try #require(options.unet)
+        let db = dir.path + "/u.db"
+        let summary = try await Self.ingest(root, db: db, options: options)
+        #expect(summary.progress.fieldsDone == 2 && summary.progress.cells > 0)
+        let store = try Store.open(at: db, mode: .readOnly)
+        defer { try? store.close() }
+        let run = try #require(try store.runs().last)
+        #expect(run.parametersJSON.contains("\"method\":\"unet\""))
+        #expect(run.parametersJSON.contains(model.sha256))
+        // The watershed is a different parameter set: the same files are processed again.
+        let again = try await Self.ingest(root, db: db)
+        #expect(again.progress.fieldsDone == 2)
     }
 
     @Test func unreadableAndUnmatchedFilesAreRecordedAndTheRestIngested() async throws {

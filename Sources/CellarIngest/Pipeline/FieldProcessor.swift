@@ -1,6 +1,7 @@
 import CellarImage
 import CellarMeasure
 import CellarSegment
+import CellarUNet
 import CellarStore
 import Foundation
 
@@ -42,13 +43,15 @@ enum FieldOutcome: Sendable {
 /// reused for every field the worker takes. Not thread-safe; one per worker.
 final class FieldProcessor {
     private let segmenter: WatershedSegmenter
+    private let unet: UNetSegmenter?
     private let measurer = Measurer(objectName: "Nuclei")
     private var labels = Image<UInt32>(width: 0, height: 0)
     private let profile: Bool
     private let settle: Double
 
-    init(parameters: SegmentationParameters, profile: Bool, settle: Double) {
+    init(parameters: SegmentationParameters, model: UNetModel? = nil, profile: Bool, settle: Double) {
         segmenter = WatershedSegmenter(parameters: parameters)
+        unet = model.map { UNetSegmenter(model: $0, parameters: parameters) }
         segmenter.profiling = profile
         self.profile = profile
         self.settle = settle
@@ -91,8 +94,12 @@ final class FieldProcessor {
                                          field: key, images: records))
         }
         times.read = started.millisecondsElapsed
-        segmenter.segment(dna, into: &labels)
-        if profile { times.segmentation = segmenter.lastProfile }
+        if let unet {
+            labels = unet.segment(dna.floatImage())
+        } else {
+            segmenter.segment(dna, into: &labels)
+            if profile { times.segmentation = segmenter.lastProfile }
+        }
         let measureStart = ContinuousClock.now
         let measured: FieldMeasurements
         do {

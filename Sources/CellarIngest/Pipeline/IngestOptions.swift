@@ -1,5 +1,6 @@
 import CellarMeasure
 import CellarSegment
+import CellarUNet
 import Foundation
 
 /// How fields are processed: workers, segmentation settings, queue sizes.
@@ -7,6 +8,8 @@ public struct IngestOptions: Sendable {
     /// Parallel segment workers (one field each at a time).
     public var workers: Int
     public var segmentation: SegmentationParameters
+    /// The U-Net to segment with instead of the watershed (`method = "unet"`); nil = watershed.
+    public var unet: UNetModel?
     /// Keep watching after the initial scan (`cellar watch`) or stop (`cellar ingest`).
     public var watch: Bool
     /// Collect per-stage timings (read, segment stages, measure, write).
@@ -37,10 +40,12 @@ public struct IngestOptions: Sendable {
             var segmentation: SegmentationParameters
             var measurementVersion: Int
             var method: String
+            var model: String?
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let value = Provenance(segmentation: segmentation, measurementVersion: Self.measurementVersion, method: "watershed")
+        let value = Provenance(segmentation: segmentation, measurementVersion: Self.measurementVersion,
+                               method: unet == nil ? "watershed" : "unet", model: unet.map { "sha256:\($0.sha256)" })
         return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 

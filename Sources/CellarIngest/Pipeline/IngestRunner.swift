@@ -137,7 +137,7 @@ public final class IngestRunner: Sendable {
                 for index in 0..<options.workers {
                     group.addTask { [options, logger] in
                         try await WorkerThread.run(name: "cellar-worker-\(index)") {
-                            let processor = FieldProcessor(parameters: options.segmentation, profile: options.profile, settle: settle)
+                            let processor = FieldProcessor(parameters: options.segmentation, model: options.unet, profile: options.profile, settle: settle)
                             while let job = try WorkerThread.awaitBlocking({ await jobs.pop() }) {
                                 switch processor.process(job.field, key: job.key) {
                                 case .done(let field, var times):

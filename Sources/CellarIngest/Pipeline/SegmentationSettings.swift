@@ -1,4 +1,5 @@
 import CellarSegment
+import CellarUNet
 
 /// Maps the `[segmentation]` table of `cellar.toml` (and the equivalent flags)
 /// onto ``SegmentationParameters``.
@@ -7,7 +8,27 @@ extension IngestSettings {
     public static let segmentationKeys = [
         "diameter", "sigma", "threshold_scale", "min_distance", "min_area", "dist_sigma",
         "max_area", "clear_border", "fill_holes", "manual_threshold", "background_percentile",
+        "method", "model",
     ]
+
+    /// `method` (`watershed`, the default, or `unet`) and `model` (a .safetensors path,
+    /// default the committed `Models/cellar-unet.safetensors`): the U-Net to use, or nil.
+    public func unetModel() throws(SettingsError) -> UNetModel? {
+        let method = segmentation["method"]?.string ?? "watershed"
+        let path = segmentation["model"]?.string
+        switch method {
+        case "watershed" where path == nil: return nil
+        case "watershed", "unet":
+            do {
+                if let path { return try UNetModel(path: path) }
+                return try UNetModel.loadDefault()
+            } catch {
+                throw .invalidValue(path: "segmentation settings", key: "model", reason: "\(error)")
+            }
+        default:
+            throw .invalidValue(path: "segmentation settings", key: "method", reason: "'\(method)' is not watershed or unet")
+        }
+    }
 
     /// Parameters for `diameter` (default 26 px) with every other given key applied.
     /// Throws for unknown keys or values of the wrong type.

@@ -18,6 +18,12 @@ struct IngestArguments: ParsableArguments {
     @Flag(help: "Print per-stage milliseconds per field at the end.")
     var profile = false
 
+    @Option(help: "Segmentation method: watershed (default) or unet (slower, more accurate on clumped nuclei).")
+    var method: String?
+
+    @Option(help: "U-Net model file (.safetensors; default: the committed Models/cellar-unet.safetensors).")
+    var model: String?
+
     @OptionGroup var acquisition: AcquisitionOptions
     @OptionGroup var segmentation: SegmentationOptions
     @OptionGroup var logging: LoggingOptions
@@ -30,10 +36,14 @@ struct IngestArguments: ParsableArguments {
             throw ValidationErrorMessage("\(root) is not a directory")
         }
         let rootPath = URL(fileURLWithPath: root).standardizedFileURL.path
-        var settings = try acquisition.settings(segmentation: segmentation).merged(withRoot: rootPath)
+        var flags = try acquisition.settings(segmentation: segmentation)
+        if let method { flags.segmentation["method"] = .string(method) }
+        if let model { flags.segmentation["model"] = .string(model) }
+        var settings = try flags.merged(withRoot: rootPath)
         adjust(&settings)
         var options = IngestOptions(segmentation: try settings.segmentationParameters(), watch: watch,
                                     profile: profile, version: CellarVersion.current)
+        options.unet = try settings.unetModel()
         if let workers { options.workers = max(1, workers) }
         let store = try Store.open(at: db, mode: .readWrite, logger: logger)
         printError("cellar: database \(store.path)")
