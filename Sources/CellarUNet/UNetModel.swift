@@ -1,3 +1,4 @@
+import CellarImage
 import Foundation
 
 /// The weights of a three-class nuclei U-Net (background, interior, boundary) as trained
