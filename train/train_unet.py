@@ -3,7 +3,7 @@
 Reproducible: fixed seeds, one thread, a fixed number of steps. Usage (from the package root):
 
     .venv-train/bin/python train/train_unet.py --synthetic /tmp/unet-synth/T \
-        --steps 6000 --out Models/cellar-unet.safetensors
+        --reduce --steps 14000 --validate-every 1000 --out Models/cellar-unet.safetensors
 
 Training data: ../shared/data/dsb_train_256 (334 DSB2018 fluorescence fields) plus the
 synthetic fields given by --synthetic (`cellar synth` output; labels in <dir>_groundtruth).
