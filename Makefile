@@ -61,7 +61,7 @@ bench: release venv
 accuracy: release venv
 	@bash scripts/accuracy.sh $(CELLAR)
 
-## train-unet: retrain Models/cellar-unet.safetensors on CPU (PyTorch in .venv-train; ~50 min)
+## train-unet: retrain Models/cellar-unet.safetensors on one CPU core (PyTorch in .venv-train; ~35 min)
 TRAIN_VENV := .venv-train
 train-unet: release
 	@[ -x $(TRAIN_VENV)/bin/python ] || python3 -m venv $(TRAIN_VENV)

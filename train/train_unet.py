@@ -3,7 +3,7 @@
 Reproducible: fixed seeds, one thread, a fixed number of steps. Usage (from the package root):
 
     .venv-train/bin/python train/train_unet.py --synthetic /tmp/unet-synth/T \
-        --steps 6000 --out Models/cellar-unet.safetensors
+        --reduce --steps 14000 --validate-every 1000 --out Models/cellar-unet.safetensors
 
 Training data: ../shared/data/dsb_train_256 (334 DSB2018 fluorescence fields) plus the
 synthetic fields given by --synthetic (`cellar synth` output; labels in <dir>_groundtruth).
@@ -107,7 +107,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--synthetic", action="append", default=[],
                     help="folder of `cellar synth` fields (labels in <folder>_groundtruth); repeatable")
-    ap.add_argument("--steps", type=int, default=5000)
+    ap.add_argument("--steps", type=int, default=14000)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--crop", type=int, default=128)
     ap.add_argument("--base", type=int, default=8)
