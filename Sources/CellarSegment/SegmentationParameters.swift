@@ -7,7 +7,8 @@
 ///
 /// Defaults (diameter 26): σ 1, Otsu corrected to 0.6 of its height above the 1st
 /// percentile, markers ≥ 6 px apart on the σ 0.7 smoothed distance map, objects trimmed
-/// below 0.35 of their peak above background, objects < 30 px dropped. Chosen on
+/// below 0.35 of their peak above background, necks cut where two concave points ≥ 2.5 px
+/// deep face each other (``ConcavitySplitter``), objects < 30 px dropped. Chosen on
 /// `shared/data` dev sets and synthetic 1024² fields so one setting works for all of
 /// them (only GOWT1's 60 px nuclei need `diameter: 60`).
 public struct SegmentationParameters: Sendable, Codable, Hashable {
@@ -42,6 +43,11 @@ public struct SegmentationParameters: Sendable, Codable, Hashable {
     /// intensity is below `background + refineFraction · (object peak − background)`
     /// (0 = off).
     public var refineFraction: Double
+    /// Necks between overlapping nuclei: both concave points at least this deep (px) for
+    /// a cut (``ConcavitySplitter``; 0 = no concavity splitting).
+    public var splitDepth: Double
+    /// Each side of a concavity cut has at least this many pixels.
+    public var splitMinArea: Int
     /// Objects (and foreground components) smaller than this many pixels are dropped.
     public var minArea: Int
     /// Objects larger than this many pixels are dropped (`nil` = no limit).
@@ -52,7 +58,7 @@ public struct SegmentationParameters: Sendable, Codable, Hashable {
     public var clearBorder: Bool
 
     /// Settings for nuclei of about `diameter` px; other values as given.
-    /// Scales σ, the marker distance, the distance-map σ and the minimum area with
+    /// Scales σ, the marker distance, the distance-map σ, the neck settings and the minimum area with
     /// `diameter / 26` (26 px being the size the base values were chosen on).
     public init(diameter: Double = SegmentationParameters.defaultDiameter,
                 thresholdScale: Double = 0.6, backgroundPercentile: Double = 0.01,
@@ -69,6 +75,8 @@ public struct SegmentationParameters: Sendable, Codable, Hashable {
         self.distSigma = 0.7 * k
         self.minArea = max(1, Int((30 * k * k).rounded()))
         self.refineFraction = refineFraction
+        self.splitDepth = 2.5 * k
+        self.splitMinArea = max(1, Int((100 * k * k).rounded()))
         self.mergeRatio = 1
         self.mergeDepth = 0
         self.maxArea = maxArea

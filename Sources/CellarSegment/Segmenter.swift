@@ -17,6 +17,8 @@ public struct SegmentationProfile: Sendable, Hashable, Codable {
     public var distance = 0.0
     public var markers = 0.0
     public var watershed = 0.0
+    /// Cutting necks between overlapping nuclei (``ConcavitySplitter``).
+    public var split = 0.0
     /// Size/border filters and relabelling 1…N.
     public var cleanup = 0.0
     /// Number of objects found.
@@ -24,18 +26,18 @@ public struct SegmentationProfile: Sendable, Hashable, Codable {
 
     public init() {}
 
-    public var total: Double { blur + threshold + distance + markers + watershed + cleanup }
+    public var total: Double { blur + threshold + distance + markers + watershed + split + cleanup }
 
     /// Stage names and milliseconds, in pipeline order.
     public var stages: [(name: String, ms: Double)] {
         [("blur", blur), ("threshold", threshold), ("distance", distance),
-         ("markers", markers), ("watershed", watershed), ("cleanup", cleanup)]
+         ("markers", markers), ("watershed", watershed), ("split", split), ("cleanup", cleanup)]
     }
 
     /// Adds another profile stage by stage (for averaging over fields).
     public static func += (a: inout SegmentationProfile, b: SegmentationProfile) {
         a.blur += b.blur; a.threshold += b.threshold; a.distance += b.distance
-        a.markers += b.markers; a.watershed += b.watershed; a.cleanup += b.cleanup
+        a.markers += b.markers; a.watershed += b.watershed; a.split += b.split; a.cleanup += b.cleanup
         a.objects += b.objects
     }
 
@@ -43,7 +45,7 @@ public struct SegmentationProfile: Sendable, Hashable, Codable {
     public func divided(by n: Double) -> SegmentationProfile {
         var p = self
         p.blur /= n; p.threshold /= n; p.distance /= n; p.markers /= n
-        p.watershed /= n; p.cleanup /= n
+        p.watershed /= n; p.split /= n; p.cleanup /= n
         return p
     }
 

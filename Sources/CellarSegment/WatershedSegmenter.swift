@@ -4,8 +4,9 @@ import CellarImage
 /// Gaussian blur → Otsu threshold corrected relative to the background → fill holes →
 /// 8-connected components, drop small ones → exact distance transform (smoothed) →
 /// markers at its maxima → watershed from the markers inside the foreground →
-/// optional saddle-depth merging → per-object trimming of dim pixels (relative to each
-/// object's peak) → size/border filters → labels 1…N in raster order.
+/// optional saddle-depth merging → necks between overlapping nuclei cut at facing
+/// concavities (``ConcavitySplitter``) → per-object trimming of dim pixels (relative to
+/// each object's peak) → size/border filters → necks again → labels 1…N in raster order.
 ///
 /// A class with reusable scratch buffers: create one per worker and call ``segment(_:)``
 /// for every field. Not `Sendable`; do not share one instance between threads.
@@ -48,6 +49,7 @@ public final class WatershedSegmenter: Segmenter {
     private var objDrop: [Bool] = []
     private var newID: [UInt32] = []
     private var merger = RegionMerger()
+    private var splitter = ConcavitySplitter()
     private var remap: [UInt32] = []
 
     public init(parameters: SegmentationParameters = SegmentationParameters()) {
@@ -228,10 +230,39 @@ public final class WatershedSegmenter: Segmenter {
         }
         prof.watershed = clock.lap()
 
-        // 6. Cleanup: drop small/large/border objects, relabel 1…N in raster order.
-        prof.objects = labels.pixels.withUnsafeMutableBufferPointer { lb in
-            cleanup(lb.baseAddress!, objectCount: markers.count, p: p)
+        // 6. Cut necks the distance map had no marker for (``ConcavitySplitter``): once before
+        // the per-object trim, so a dim nucleus pressed into a bright one is trimmed against
+        // its own peak, and once after it (step 8), when trimmed outlines show sharper necks.
+        var objectCount = markers.count
+        let splitting = p.splitDepth > 0
+        if splitting {
+            splitter.minDepth = Float(p.splitDepth)
+            splitter.minPart = p.splitMinArea
+            labels.pixels.withUnsafeMutableBufferPointer { lb in
+                resolveMerges(lb.baseAddress!)
+                objectCount = splitter.split(labels: lb.baseAddress!, width: w, height: h, rows: kept, objectCount: objectCount)
+            }
+            remap.removeAll(keepingCapacity: true)
+            remap.append(contentsOf: 0...UInt32(objectCount))
         }
+        prof.split = clock.lap()
+
+        // 7. Cleanup: trim, drop small/large/border objects, relabel 1…N in raster order.
+        prof.objects = labels.pixels.withUnsafeMutableBufferPointer { lb in
+            cleanup(lb.baseAddress!, objectCount: objectCount, p: p)
+        }
+        prof.cleanup = clock.lap()
+
+        // 8. Necks again, on the trimmed objects; new objects are renumbered into raster order.
+        if splitting {
+            prof.objects = labels.pixels.withUnsafeMutableBufferPointer { lb in
+                let m = splitter.split(labels: lb.baseAddress!, width: w, height: h, rows: kept, objectCount: prof.objects)
+                if m != prof.objects { renumber(lb.baseAddress!, objectCount: m) }
+                return m
+            }
+            prof.split += clock.lap()
+        }
+
         // The distance map is written only on the foreground and its blur only near it: clear
         // them there for the next field.
         if let db = distBlur { bufA.withUnsafeMutableBufferPointer { db.clearWritten($0.baseAddress!) } }
@@ -244,7 +275,7 @@ public final class WatershedSegmenter: Segmenter {
                 }
             }
         }
-        prof.cleanup = clock.lap()
+        prof.cleanup += clock.lap()
         lastProfile = prof
     }
 
@@ -256,6 +287,42 @@ public final class WatershedSegmenter: Segmenter {
             if Int(kept.rowStart[mid]) <= r { lo = mid } else { hi = mid - 1 }
         }
         return lo
+    }
+
+    /// Applies the region merges (`remap`) to the watershed labels; unreached pixels become
+    /// background. O(fg pixels).
+    private func resolveMerges(_ lab: UnsafeMutablePointer<UInt32>) {
+        let w = kept.width
+        remap.withUnsafeBufferPointer { rm in
+            for y in 0..<kept.height {
+                for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
+                    for i in (y * w + Int(kept.start[r]))..<(y * w + Int(kept.end[r])) {
+                        let l = lab[i]
+                        lab[i] = l == Watershed.unreached ? 0 : rm[Int(l)]
+                    }
+                }
+            }
+        }
+    }
+
+    /// Renumbers objects 1…m by first pixel in raster order. O(fg pixels).
+    private func renumber(_ lab: UnsafeMutablePointer<UInt32>, objectCount m: Int) {
+        let w = kept.width
+        newID.removeAll(keepingCapacity: true)
+        newID.append(contentsOf: repeatElement(0, count: m + 1))
+        var next: UInt32 = 0
+        newID.withUnsafeMutableBufferPointer { ids in
+            for y in 0..<kept.height {
+                for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
+                    for i in (y * w + Int(kept.start[r]))..<(y * w + Int(kept.end[r])) {
+                        let o = Int(lab[i])
+                        if o == 0 { continue }
+                        if ids[o] == 0 { next += 1; ids[o] = next }
+                        lab[i] = ids[o]
+                    }
+                }
+            }
+        }
     }
 
     /// Writes `value(run)` over every pixel of every kept run. O(fg pixels).
