@@ -7,7 +7,7 @@
 ///
 /// Defaults (diameter 26): σ 1, Otsu corrected to 0.6 of its height above the 1st
 /// percentile, markers ≥ 6 px apart on the σ 0.7 smoothed distance map, objects trimmed
-/// below 0.35 of their peak above background, necks cut where two concave points ≥ 2.5 px
+/// below 0.65 of their mean above background, necks cut where two concave points ≥ 2.5 px
 /// deep face each other (``ConcavitySplitter``), objects < 30 px dropped. Chosen on
 /// `shared/data` dev sets and synthetic 1024² fields so one setting works for all of
 /// them (only GOWT1's 60 px nuclei need `diameter: 60`).
@@ -40,7 +40,8 @@ public struct SegmentationParameters: Sendable, Codable, Hashable {
     /// distance) above their saddle (0 = never by this rule).
     public var mergeDepth: Double
     /// Per-object refinement: after the watershed, drop an object's pixels whose smoothed
-    /// intensity is below `background + refineFraction · (object peak − background)`
+    /// intensity is below `background + refineFraction · (object mean − background)`
+    /// (the mean, unlike the peak, is not raised by a bright neighbour's halo)
     /// (0 = off).
     public var refineFraction: Double
     /// Necks between overlapping nuclei: both concave points at least this deep (px) for
@@ -62,7 +63,7 @@ public struct SegmentationParameters: Sendable, Codable, Hashable {
     /// `diameter / 26` (26 px being the size the base values were chosen on).
     public init(diameter: Double = SegmentationParameters.defaultDiameter,
                 thresholdScale: Double = 0.6, backgroundPercentile: Double = 0.01,
-                refineFraction: Double = 0.35, manualThreshold: Float? = nil, maxArea: Int? = nil,
+                refineFraction: Double = 0.65, manualThreshold: Float? = nil, maxArea: Int? = nil,
                 fillHoles: Bool = true, clearBorder: Bool = false) {
         precondition(diameter > 0, "diameter must be positive")
         let k = diameter / Self.defaultDiameter

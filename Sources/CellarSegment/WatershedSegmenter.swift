@@ -29,7 +29,9 @@ public final class WatershedSegmenter: Segmenter {
     /// The smoothed image, kept for the per-object refinement.
     private var smooth: [Float] = []
     private var background: Float = 0
-    private var objPeak: [Float] = []
+    /// Per-object trim level and intensity sum (scratch of the cleanup).
+    private var objCut: [Float] = []
+    private var objSum: [Double] = []
     private var histIndex: [Int32] = []
     private var raw = RunSet(), filled = RunSet(), bgRuns = RunSet(), kept = RunSet()
     private var refined = RunSet(), refilled = RunSet()
@@ -342,31 +344,36 @@ public final class WatershedSegmenter: Segmenter {
     private func cleanup(_ lab: UnsafeMutablePointer<UInt32>, objectCount m: Int, p: SegmentationParameters) -> Int {
         let w = kept.width, h = kept.height
         func reset<T>(_ a: inout [T], _ v: T) { a.removeAll(keepingCapacity: true); a.append(contentsOf: repeatElement(v, count: m + 1)) }
-        reset(&objArea, 0); reset(&objDrop, false); reset(&newID, 0); reset(&objPeak, -Float.infinity)
+        reset(&objArea, 0); reset(&objDrop, false); reset(&newID, 0); reset(&objCut, 0); reset(&objSum, 0)
         let refine = p.refineFraction > 0
         smooth.withUnsafeBufferPointer { sb in
         remap.withUnsafeBufferPointer { rm in
-        objPeak.withUnsafeMutableBufferPointer { pk in
+        objCut.withUnsafeMutableBufferPointer { cut in
+        objSum.withUnsafeMutableBufferPointer { sum in
         objArea.withUnsafeMutableBufferPointer { area in
         objDrop.withUnsafeMutableBufferPointer { drop in
             let s = sb.baseAddress!
-            // Pass 1: merged labels; unreached → 0; object peaks.
+            // Pass 1: merged labels; unreached → 0; object means (sum in `sum`, count in `area`).
             for y in 0..<h {
                 for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
                     for i in (y * w + Int(kept.start[r]))..<(y * w + Int(kept.end[r])) {
                         let l = lab[i]
                         let o = l == Watershed.unreached ? 0 : rm[Int(l)]
                         lab[i] = o
-                        if o != 0 && s[i] > pk[Int(o)] { pk[Int(o)] = s[i] }
+                        sum[Int(o)] += Double(s[i]); area[Int(o)] += 1
                     }
                 }
             }
-            // Pass 2: per-object cut (peak → cut level); trimmed pixels are flagged.
-            let f = Float(p.refineFraction), bg = background
+            // Pass 2: per-object cut level from the mean; trimmed pixels are flagged.
+            let f = p.refineFraction, bg = Double(background)
+            for o in 1..<(m + 1) {
+                cut[o] = area[o] > 0 ? Float(bg + f * (sum[o] / Double(area[o]) - bg)) : 0
+                area[o] = 0
+            }
+            area[0] = 0
             let trim: UInt32 = 1 << 31
             if refine {
-                for o in 1..<(m + 1) { pk[o] = bg + f * (pk[o] - bg) }
-                trimDim(lab, smooth: s, cut: UnsafeBufferPointer(pk), trim: trim, restoreHoles: p.fillHoles,
+                trimDim(lab, smooth: s, cut: UnsafeBufferPointer(cut), trim: trim, restoreHoles: p.fillHoles,
                         area: area.baseAddress!)
             }
             // Pass 3 (areas already counted by the trim; still-flagged pixels become background
@@ -402,7 +409,7 @@ public final class WatershedSegmenter: Segmenter {
             }
             for o in 1..<(m + 1) where area[o] < p.minArea || (p.maxArea.map { area[o] > $0 } ?? false) { drop[o] = true }
             drop[0] = true
-        }}}}}
+        }}}}}}
         // Pass 4: renumber in raster order.
         var next: UInt32 = 0
         objDrop.withUnsafeBufferPointer { drop in
