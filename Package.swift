@@ -29,7 +29,8 @@ let package = Package(
         .target(name: "CellarSegment", dependencies: ["CellarImage"]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "CellarUNet", dependencies: ["CellarImage", "CellarSegment", "COpenBLAS"]),
+        .target(name: "CConvKernels"),
+        .target(name: "CellarUNet", dependencies: ["CellarImage", "CellarSegment", "COpenBLAS", "CConvKernels"]),
         .target(
             name: "CellarIngest",
             dependencies: [

@@ -34,7 +34,7 @@ public final class UNetRunner {
     private var encOut: [FloatBuffer]
     private var decOut: [FloatBuffer]
     private let tmp = FloatBuffer(), pooled = FloatBuffer(), up = FloatBuffer(), reduced = FloatBuffer()
-    private var cols: [Float] = []
+    private var scratch: [Float] = []
     private var upTmp: [Float] = []
 
     public init(model: UNetModel) {
@@ -88,10 +88,10 @@ public final class UNetRunner {
                 lap("pool\(l)")
             }
             let t = tmp.reserve(c0.cout * lw * lh)
-            Kernels.conv(c0, input: Planes(pieces: [(src, c0.cin)]), width: lw, height: lh, output: t, relu: true, cols: &cols)
+            Kernels.conv(c0, input: Planes(pieces: [(src, c0.cin)]), width: lw, height: lh, output: t, relu: true, scratch: &scratch)
             lap(c0.name)
             let o = encOut[l].reserve(c1.cout * lw * lh)
-            Kernels.conv(c1, input: Planes(pieces: [(UnsafePointer(t), c1.cin)]), width: lw, height: lh, output: o, relu: true, cols: &cols)
+            Kernels.conv(c1, input: Planes(pieces: [(UnsafePointer(t), c1.cin)]), width: lw, height: lh, output: o, relu: true, scratch: &scratch)
             lap(c1.name)
         }
         // Decoder, deepest first.
@@ -103,7 +103,7 @@ public final class UNetRunner {
             if let r = model.reduce[d] {
                 let p = reduced.reserve(r.cout * (lw / 2) * (lh / 2))
                 Kernels.conv(r, input: Planes(pieces: [(cur, curChannels)]), width: lw / 2, height: lh / 2,
-                             output: p, relu: false, cols: &cols)
+                             output: p, relu: false, scratch: &scratch)
                 cur = UnsafePointer(p)
                 curChannels = r.cout
                 lap(r.name)
@@ -114,15 +114,15 @@ public final class UNetRunner {
             let t = tmp.reserve(c0.cout * lw * lh)
             let skip = model.encoder[l].1.cout
             Kernels.conv(c0, input: Planes(pieces: [(UnsafePointer(u), curChannels), (UnsafePointer(encOut[l].pointer), skip)]),
-                         width: lw, height: lh, output: t, relu: true, cols: &cols)
+                         width: lw, height: lh, output: t, relu: true, scratch: &scratch)
             lap(c0.name)
             let o = decOut[l].reserve(c1.cout * lw * lh)
-            Kernels.conv(c1, input: Planes(pieces: [(UnsafePointer(t), c1.cin)]), width: lw, height: lh, output: o, relu: true, cols: &cols)
+            Kernels.conv(c1, input: Planes(pieces: [(UnsafePointer(t), c1.cin)]), width: lw, height: lh, output: o, relu: true, scratch: &scratch)
             lap(c1.name)
             cur = UnsafePointer(o)
             curChannels = c1.cout
         }
-        Kernels.conv(model.head, input: Planes(pieces: [(cur, curChannels)]), width: w, height: h, output: output, relu: false, cols: &cols)
+        Kernels.conv(model.head, input: Planes(pieces: [(cur, curChannels)]), width: w, height: h, output: output, relu: false, scratch: &scratch)
         lap("head")
         if profiling { lastProfile = profile }
     }

@@ -45,6 +45,10 @@ public final class UNetSegmenter: Segmenter {
     private let runner: UNetRunner
     private var builder = InstanceBuilder()
 
+    /// Instruction set of the 3×3 convolution kernel on this machine ("avx512", "avx2",
+    /// "portable").
+    public static var kernelInstructionSet: String { Kernels.isa }
+
     public init(model: UNetModel, parameters: SegmentationParameters = SegmentationParameters(), options: UNetOptions = UNetOptions()) {
         self.model = model
         self.parameters = parameters

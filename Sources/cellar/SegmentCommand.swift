@@ -106,7 +106,7 @@ struct SegmentCommand: AsyncParsableCommand {
                      done, cells, seconds, Double(done) / max(seconds, 1e-9), workerCount))
         if profile, done > 0, unet == nil { print("segmentation stages (ms per image): " + stageTotal.divided(by: Double(done)).summary) }
         if profile, done > 0, unet != nil {
-            print("U-Net stages and layers (ms per image): " + unetOrder.map {
+            print("U-Net stages and layers (ms per image; 3×3 kernels \(UNetSegmenter.kernelInstructionSet)): " + unetOrder.map {
                 String(format: "%@ %.1f", $0, unetStages[$0]! / Double(done)) }.joined(separator: "  "))
         }
         if failures > 0 { throw ExitCode(1) }

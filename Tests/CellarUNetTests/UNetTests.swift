@@ -41,7 +41,7 @@ private func noise(_ n: Int, seed: UInt64) -> [Float] {
     #expect(throws: ModelError.self) { try SafeTensors.parse(truncated) }
 }
 
-/// Naive 3×3 convolution (zero padding) as the reference for the im2col + SGEMM kernel.
+/// Naive 3×3 convolution (zero padding) as the reference for the direct kernel.
 private func naiveConv(_ x: [Float], cin: Int, w: Int, h: Int, weights: [Float], bias: [Float], cout: Int) -> [Float] {
     var out = [Float](repeating: 0, count: cout * w * h)
     for co in 0..<cout { for y in 0..<h { for xx in 0..<w {
@@ -56,17 +56,21 @@ private func naiveConv(_ x: [Float], cin: Int, w: Int, h: Int, weights: [Float],
     return out
 }
 
-@Test func convolutionMatchesNaiveAcrossConcatenatedInputs() throws {
-    let w = 37, h = 23, ca = 3, cb = 2, cout = 5
+/// Every kernel variant this CPU runs; widths off the vector width and output channels off
+/// the block of eight (5, 11) included.
+@Test(arguments: ["portable", "avx2", "avx512"], [5, 11, 16])
+func convolutionMatchesNaiveAcrossConcatenatedInputs(variant: String, cout: Int) throws {
+    let w = 37, h = 23, ca = 3, cb = 2
     let a = noise(ca * w * h, seed: 1), b = noise(cb * w * h, seed: 2)
     let wt = noise(cout * (ca + cb) * 9, seed: 3), bias = noise(cout, seed: 4)
     let layer = try ConvLayer(name: "t", weight: Tensor(shape: [cout, ca + cb, 3, 3], values: wt), bias: Tensor(shape: [cout], values: bias))
     var out = [Float](repeating: 0, count: cout * w * h)
-    var cols: [Float] = []
-    a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { po in
+    var scratch: [Float] = []
+    let ran = a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { po in
         Kernels.conv(layer, input: Planes(pieces: [(pa.baseAddress!, ca), (pb.baseAddress!, cb)]), width: w, height: h,
-                     output: po.baseAddress!, relu: true, cols: &cols)
+                     output: po.baseAddress!, relu: true, scratch: &scratch, variant: variant)
     } } }
+    if !ran { #expect(variant != "portable"); return }   // this CPU cannot run the variant
     let expected = naiveConv(a + b, cin: ca + cb, w: w, h: h, weights: wt, bias: bias, cout: cout)
     let maxErr = zip(out, expected).map { abs($0 - $1) }.max()!
     #expect(maxErr < 1e-5)
