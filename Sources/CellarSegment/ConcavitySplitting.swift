@@ -1,3 +1,5 @@
+import CellarImage
+
 /// Splits objects at necks: pairs of concave points on an object's outline, the way two
 /// overlapping nuclei meet. The distance-map watershed finds no marker for a small nucleus
 /// pressed into a larger one (the distance map has no maximum there), so such pairs stay
@@ -378,6 +380,43 @@ struct ConcavitySplitter {
             let e2 = 2 * err
             if e2 >= dy { err += dy; x += sx }
             if e2 <= dx { err += dx; y += sy }
+        }
+    }
+}
+
+/// Cuts necks (``ConcavitySplitter``) in a finished label image (0 background, objects
+/// 1…N), for segmenters other than the watershed. Reuses its scratch between calls.
+public struct NeckSplitter {
+    private var splitter = ConcavitySplitter()
+    private var runs = RunSet()
+    private var ids: [UInt32] = []
+
+    public init() {}
+
+    /// Splits objects of `labels` at necks with ``SegmentationParameters/splitDepth`` and
+    /// ``SegmentationParameters/splitMinArea``; renumbers 1…N in raster order. Returns N.
+    @discardableResult
+    public mutating func split(_ labels: inout Image<UInt32>, parameters p: SegmentationParameters) -> Int {
+        let w = labels.width, h = labels.height
+        var m = 0
+        for v in labels.pixels where Int(v) > m { m = Int(v) }
+        if p.splitDepth <= 0 || m == 0 { return m }
+        splitter.minDepth = Float(p.splitDepth)
+        splitter.minPart = p.splitMinArea
+        return labels.pixels.withUnsafeMutableBufferPointer { lb in
+            let lab = lb.baseAddress!
+            runs.build(fromLabels: lab, width: w, height: h)
+            let n = splitter.split(labels: lab, width: w, height: h, rows: runs, objectCount: m)
+            if n == m { return m }
+            ids.removeAll(keepingCapacity: true)
+            ids.append(contentsOf: repeatElement(0, count: n + 1))
+            var next: UInt32 = 0
+            for i in 0..<(w * h) where lab[i] != 0 {
+                let o = Int(lab[i])
+                if ids[o] == 0 { next += 1; ids[o] = next }
+                lab[i] = ids[o]
+            }
+            return Int(next)
         }
     }
 }
