@@ -7,7 +7,7 @@
 ///
 /// Defaults (diameter 26): σ 1, Otsu corrected to 0.6 of its height above the 1st
 /// percentile, markers ≥ 6 px apart on the σ 0.7 smoothed distance map, objects trimmed
-/// below 0.65 of their mean above background, necks cut where two concave points ≥ 2.5 px
+/// below 0.55 of their mean above background, necks cut where two concave points ≥ 2.5 px
 /// deep face each other (``ConcavitySplitter``), objects < 30 px dropped. Chosen on
 /// `shared/data` dev sets and synthetic 1024² fields so one setting works for all of
 /// them (only GOWT1's 60 px nuclei need `diameter: 60`).
@@ -63,7 +63,7 @@ public struct SegmentationParameters: Sendable, Codable, Hashable {
     /// `diameter / 26` (26 px being the size the base values were chosen on).
     public init(diameter: Double = SegmentationParameters.defaultDiameter,
                 thresholdScale: Double = 0.6, backgroundPercentile: Double = 0.01,
-                refineFraction: Double = 0.65, manualThreshold: Float? = nil, maxArea: Int? = nil,
+                refineFraction: Double = 0.55, manualThreshold: Float? = nil, maxArea: Int? = nil,
                 fillHoles: Bool = true, clearBorder: Bool = false) {
         precondition(diameter > 0, "diameter must be positive")
         let k = diameter / Self.defaultDiameter
