@@ -32,7 +32,6 @@ public final class UNetRunner {
     public private(set) var lastProfile: [(name: String, ms: Double)] = []
 
     private var encOut: [FloatBuffer]
-    private var decOut: [FloatBuffer]
     private let tmp = FloatBuffer(), pooled = FloatBuffer(), up = FloatBuffer(), reduced = FloatBuffer()
     private var scratch: [Float] = []
     private var upTmp: [Float] = []
@@ -40,7 +39,6 @@ public final class UNetRunner {
     public init(model: UNetModel) {
         self.model = model
         encOut = (0..<model.levels).map { _ in FloatBuffer() }
-        decOut = (0..<model.levels).map { _ in FloatBuffer() }
         openblas_set_num_threads(1)
     }
 
@@ -116,7 +114,8 @@ public final class UNetRunner {
             Kernels.conv(c0, input: Planes(pieces: [(UnsafePointer(u), curChannels), (UnsafePointer(encOut[l].pointer), skip)]),
                          width: lw, height: lh, output: t, relu: true, scratch: &scratch)
             lap(c0.name)
-            let o = decOut[l].reserve(c1.cout * lw * lh)
+            // The skip at this level is consumed by conv0: its buffer takes the output.
+            let o = encOut[l].reserve(c1.cout * lw * lh)
             Kernels.conv(c1, input: Planes(pieces: [(UnsafePointer(t), c1.cin)]), width: lw, height: lh, output: o, relu: true, scratch: &scratch)
             lap(c1.name)
             cur = UnsafePointer(o)
