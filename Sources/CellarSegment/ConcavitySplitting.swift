@@ -10,15 +10,15 @@ import CellarImage
 /// every hull edge the contour point deepest below it (a convexity defect). The pair of
 /// defects with the smallest `chord / (depth₁ + depth₂)` is a cut candidate; it is cut when
 ///  * both defects are at least ``minDepth`` deep and the ratio is at most ``maxRatio``,
-///  * the chord runs inside the object,
+///  * at least 80 % of the chord runs inside the object,
 ///  * both sides have at least ``minPart`` pixels, and
 ///  * the chord is at most ``maxNeck`` × the inscribed radius of the smaller side (a neck,
 ///    not a dent in one nucleus).
 /// The pixels on the chord go to the nearer side; each side is examined again (clusters
 /// of up to five nuclei come apart in turn).
 ///
-/// Work per object is O(bounding box) per attempt plus O(P log P) for the hull of its
-/// P boundary pixels; objects smaller than 2 × ``minPart`` are skipped. All scratch is
+/// Work per object is O(P) for the outline, hull and defects of its P boundary pixels,
+/// plus O(bounding box) per cut attempt; objects smaller than 2 × ``minPart`` are skipped. All scratch is
 /// reused across objects and fields.
 struct ConcavitySplitter {
     /// Minimum defect depth (px) of both concave points.
@@ -35,6 +35,7 @@ struct ConcavitySplitter {
     // Local (bounding box + 1 px margin) part map: 0 outside, part ids ≥ 1, `cutMark` on a chord.
     private var part: [Int32] = []
     private var comp: [Int32] = []
+    private var compSize: [Int] = []
     private var dist: [Float] = []
     private var queue: [Int32] = []
     private var contour: [SIMD2<Int32>] = []
@@ -94,7 +95,7 @@ struct ConcavitySplitter {
         for o in 1..<(m + 1) where areas[o] >= 2 * minPart {
             let x0 = Int(boxes[4 * o]) - 1, y0 = Int(boxes[4 * o + 1]) - 1
             let bw = Int(boxes[4 * o + 2]) - x0 + 2, bh = Int(boxes[4 * o + 3]) - y0 + 2
-            let parts = splitObject(UInt32(o), lab: lab, width: w, height: h, x0: x0, y0: y0, bw: bw, bh: bh)
+            let parts = splitObject(UInt32(o), area: areas[o], lab: lab, width: w, height: h, x0: x0, y0: y0, bw: bw, bh: bh)
             if parts <= 1 { continue }
             // Write back: part 1 keeps the label, parts 2… get new ones.
             for ly in 1..<(bh - 1) {
@@ -109,15 +110,17 @@ struct ConcavitySplitter {
     }
 
     /// Splits object `o` inside its box; returns the number of parts (1 = unchanged).
-    private mutating func splitObject(_ o: UInt32, lab: UnsafeMutablePointer<UInt32>, width w: Int, height h: Int,
-                                      x0: Int, y0: Int, bw: Int, bh: Int) -> Int {
+    private mutating func splitObject(_ o: UInt32, area objectArea: Int, lab: UnsafeMutablePointer<UInt32>,
+                                      width w: Int, height h: Int, x0: Int, y0: Int, bw: Int, bh: Int) -> Int {
         // Most objects have no neck: decide that from the outline traced on the label image,
-        // before copying the object into the local buffer.
+        // before copying the object into the local buffer. The outline is that of the piece
+        // holding the first pixel; when it encloses clearly fewer pixels than the object has
+        // (pieces after the trim), the pieces are examined in the local buffer instead.
         var sx = x0 + 1
         while lab[(y0 + 1) * w + sx] != o { sx += 1 }
         Self.traceContour(UnsafePointer(lab), width: w, height: h, value: o, start: (sx, y0 + 1), origin: (x0, y0),
                           into: &contour)
-        if bestNeck(bh: bh) == nil { return 1 }
+        if enclosedPixels() >= 0.9 * Double(objectArea) && bestNeck(bh: bh) == nil { return 1 }
         let n = bw * bh
         part.removeAll(keepingCapacity: true)
         part.append(contentsOf: repeatElement(0, count: n))
@@ -166,7 +169,12 @@ struct ConcavitySplitter {
 
     /// Tries one cut of part `p`; on success the far side becomes part `q`.
     private mutating func cut(_ p: Int32, into q: Int32, bw: Int, bh: Int) -> Bool {
-        guard let s = part.firstIndex(of: p) else { return false }
+        // The outline of the part's largest 4-connected piece (a part may come in pieces).
+        let pieces = labelComponents(p, bw: bw, bh: bh)
+        if pieces == 0 { return false }
+        var largest: Int32 = 1
+        for c in 1..<(pieces + 1) where compSize[c] > compSize[Int(largest)] { largest = Int32(c) }
+        guard let s = comp.firstIndex(of: largest) else { return false }
         part.withUnsafeBufferPointer { pt in
             Self.traceContour(pt.baseAddress!, width: bw, height: bh, value: p, start: (s % bw, s / bw), origin: (0, 0),
                               into: &contour)
@@ -175,15 +183,25 @@ struct ConcavitySplitter {
         // Mark the chord (Bresenham); it must run inside the part.
         let ax = Int(pa.x.rounded()), ay = Int(pa.y.rounded()), bx = Int(pb.x.rounded()), by = Int(pb.y.rounded())
         var inside = 0, total = 0
-        walkLine(ax, ay, bx, by, bw: bw) { i in
+        Self.walkLine(ax, ay, bx, by, bw: bw) { i in
             total += 1
             if part[i] == p { inside += 1; part[i] = Self.cutMark }
         }
         func undo() { for i in 0..<part.count where part[i] == Self.cutMark { part[i] = p } }
         if total == 0 || inside * 5 < total * 4 { undo(); return false }
-        // 4-connected components of the part without the chord.
-        let (compA, compB, _, sizeB) = largestTwoComponents(p, bw: bw, bh: bh)
-        if sizeB < minPart { undo(); return false }
+        // The two largest 4-connected pieces the chord separates (pieces not touching the
+        // chord are not sides of this neck).
+        labelComponents(p, bw: bw, bh: bh)
+        var compA: Int32 = 0, compB: Int32 = 0
+        for i in 0..<part.count where part[i] == Self.cutMark {
+            for k in 0..<4 {
+                let c = comp[i + neighbour4(k, bw)]
+                if c == 0 || c == compA || c == compB { continue }
+                if compA == 0 || compSize[Int(c)] > compSize[Int(compA)] { compB = compA; compA = c }
+                else if compB == 0 || compSize[Int(c)] > compSize[Int(compB)] { compB = c }
+            }
+        }
+        if compB == 0 || compSize[Int(compB)] < minPart { undo(); return false }
         // A neck, not a dent: the chord is short against the smaller side's inscribed radius.
         let rMin = min(inscribedRadius(compA, bw: bw, bh: bh), inscribedRadius(compB, bw: bw, bh: bh))
         if chord > maxNeck * rMin { undo(); return false }
@@ -316,13 +334,15 @@ struct ConcavitySplitter {
         }
     }
 
-    /// Labels the 4-connected components of part `p` into `comp` and returns the two
-    /// largest (ids, sizes). O(box).
-    private mutating func largestTwoComponents(_ p: Int32, bw: Int, bh: Int) -> (Int32, Int32, Int, Int) {
+    /// Labels the 4-connected components of part `p` into `comp` (1…K, 0 elsewhere) with
+    /// their sizes in `compSize`; returns K. O(box).
+    @discardableResult
+    private mutating func labelComponents(_ p: Int32, bw: Int, bh: Int) -> Int {
         comp.removeAll(keepingCapacity: true)
         comp.append(contentsOf: repeatElement(0, count: part.count))
+        compSize.removeAll(keepingCapacity: true)
+        compSize.append(0)
         var next: Int32 = 0
-        var best: (id: Int32, size: Int) = (0, 0), second: (id: Int32, size: Int) = (0, 0)
         for s in 0..<part.count where part[s] == p && comp[s] == 0 {
             next += 1
             comp[s] = next
@@ -336,10 +356,22 @@ struct ConcavitySplitter {
                     if part[j] == p && comp[j] == 0 { comp[j] = next; queue.append(Int32(j)) }
                 }
             }
-            let size = queue.count
-            if size > best.size { second = best; best = (next, size) } else if size > second.size { second = (next, size) }
+            compSize.append(queue.count)
         }
-        return (best.id, second.id, best.size, second.size)
+        return Int(next)
+    }
+
+    /// Pixels inside the traced outline, boundary included (Pick's theorem on the pixel
+    /// centres: shoelace area + boundary / 2 + 1). O(boundary).
+    private func enclosedPixels() -> Double {
+        let n = contour.count
+        if n < 3 { return Double(n) }
+        var twice = 0
+        for i in 0..<n {
+            let a = contour[i], b = contour[(i + 1) % n]
+            twice += Int(a.x) * Int(b.y) - Int(b.x) * Int(a.y)
+        }
+        return Double(abs(twice)) / 2 + Double(n) / 2 + 1
     }
 
     /// Largest distance from a pixel of component `c` to the nearest pixel outside it
@@ -369,7 +401,7 @@ struct ConcavitySplitter {
     }
 
     /// Calls `body` with the local index of every pixel on the segment (Bresenham).
-    private func walkLine(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, bw: Int, _ body: (Int) -> Void) {
+    private static func walkLine(_ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int, bw: Int, _ body: (Int) -> Void) {
         var x = x0, y = y0
         let dx = abs(x1 - x0), dy = -abs(y1 - y0)
         let sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1
@@ -394,7 +426,8 @@ public struct NeckSplitter {
     public init() {}
 
     /// Splits objects of `labels` at necks with ``SegmentationParameters/splitDepth`` and
-    /// ``SegmentationParameters/splitMinArea``; renumbers 1…N in raster order. Returns N.
+    /// ``SegmentationParameters/splitMinArea``. When it cuts, objects are renumbered 1…N in
+    /// raster order; otherwise `labels` is left as it was. Returns N.
     @discardableResult
     public mutating func split(_ labels: inout Image<UInt32>, parameters p: SegmentationParameters) -> Int {
         let w = labels.width, h = labels.height

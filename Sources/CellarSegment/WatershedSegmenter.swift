@@ -6,7 +6,7 @@ import CellarImage
 /// markers at its maxima → watershed from the markers inside the foreground →
 /// optional saddle-depth merging → necks between overlapping nuclei cut at facing
 /// concavities (``ConcavitySplitter``) → per-object trimming of dim pixels (relative to
-/// each object's peak) → size/border filters → necks again → labels 1…N in raster order.
+/// each object's mean) → size/border filters → necks again → labels 1…N in raster order.
 ///
 /// A class with reusable scratch buffers: create one per worker and call ``segment(_:)``
 /// for every field. Not `Sendable`; do not share one instance between threads.
@@ -234,7 +234,7 @@ public final class WatershedSegmenter: Segmenter {
 
         // 6. Cut necks the distance map had no marker for (``ConcavitySplitter``): once before
         // the per-object trim, so a dim nucleus pressed into a bright one is trimmed against
-        // its own peak, and once after it (step 8), when trimmed outlines show sharper necks.
+        // its own brightness, and once after it (step 8), when trimmed outlines show sharper necks.
         var objectCount = markers.count
         let splitting = p.splitDepth > 0
         if splitting {
