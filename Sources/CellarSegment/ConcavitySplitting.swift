@@ -440,16 +440,7 @@ public struct NeckSplitter {
             let lab = lb.baseAddress!
             runs.build(fromLabels: lab, width: w, height: h)
             let n = splitter.split(labels: lab, width: w, height: h, rows: runs, objectCount: m)
-            if n == m { return m }
-            ids.removeAll(keepingCapacity: true)
-            ids.append(contentsOf: repeatElement(0, count: n + 1))
-            var next: UInt32 = 0
-            for i in 0..<(w * h) where lab[i] != 0 {
-                let o = Int(lab[i])
-                if ids[o] == 0 { next += 1; ids[o] = next }
-                lab[i] = ids[o]
-            }
-            return Int(next)
+            return n == m ? m : runs.renumber(lab, objectCount: n, ids: &ids)
         }
     }
 }

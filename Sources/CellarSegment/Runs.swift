@@ -64,6 +64,43 @@ struct RunSet {
         rowStart.append(Int32(start.count))
     }
 
+    /// Maps every label on these runs through `table` (`label → table[label]`), `unreached`
+    /// to 0. O(pixels on the runs).
+    func relabel(_ lab: UnsafeMutablePointer<UInt32>, through table: [UInt32], unreached: UInt32) {
+        table.withUnsafeBufferPointer { t in
+            for y in 0..<height {
+                for r in Int(rowStart[y])..<Int(rowStart[y + 1]) {
+                    for i in (y * width + Int(start[r]))..<(y * width + Int(end[r])) {
+                        let l = lab[i]
+                        lab[i] = l == unreached ? 0 : t[Int(l)]
+                    }
+                }
+            }
+        }
+    }
+
+    /// Renumbers the objects 1…`objectCount` on these runs 1…N by first pixel in raster
+    /// order (`ids` is scratch); returns N. O(pixels on the runs).
+    @discardableResult
+    func renumber(_ lab: UnsafeMutablePointer<UInt32>, objectCount m: Int, ids: inout [UInt32]) -> Int {
+        ids.removeAll(keepingCapacity: true)
+        ids.append(contentsOf: repeatElement(0, count: m + 1))
+        var next: UInt32 = 0
+        ids.withUnsafeMutableBufferPointer { id in
+            for y in 0..<height {
+                for r in Int(rowStart[y])..<Int(rowStart[y + 1]) {
+                    for i in (y * width + Int(start[r]))..<(y * width + Int(end[r])) {
+                        let o = Int(lab[i])
+                        if o == 0 { continue }
+                        if id[o] == 0 { next += 1; id[o] = next }
+                        lab[i] = id[o]
+                    }
+                }
+            }
+        }
+        return Int(next)
+    }
+
     @inline(__always) private mutating func find(_ a: Int32) -> Int32 {
         var r = a
         while parent[Int(r)] != r { r = parent[Int(r)] }

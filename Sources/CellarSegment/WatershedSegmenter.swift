@@ -230,6 +230,9 @@ public final class WatershedSegmenter: Segmenter {
                 }
             }
         }
+        labels.pixels.withUnsafeMutableBufferPointer { lb in
+            kept.relabel(lb.baseAddress!, through: remap, unreached: Watershed.unreached)
+        }
         prof.watershed = clock.lap()
 
         // 6. Cut necks the distance map had no marker for (``ConcavitySplitter``): once before
@@ -241,11 +244,8 @@ public final class WatershedSegmenter: Segmenter {
             splitter.minDepth = Float(p.splitDepth)
             splitter.minPart = p.splitMinArea
             labels.pixels.withUnsafeMutableBufferPointer { lb in
-                resolveMerges(lb.baseAddress!)
                 objectCount = splitter.split(labels: lb.baseAddress!, width: w, height: h, rows: kept, objectCount: objectCount)
             }
-            remap.removeAll(keepingCapacity: true)
-            remap.append(contentsOf: 0...UInt32(objectCount))
         }
         prof.split = clock.lap()
 
@@ -259,7 +259,7 @@ public final class WatershedSegmenter: Segmenter {
         if splitting {
             prof.objects = labels.pixels.withUnsafeMutableBufferPointer { lb in
                 let m = splitter.split(labels: lb.baseAddress!, width: w, height: h, rows: kept, objectCount: prof.objects)
-                if m != prof.objects { renumber(lb.baseAddress!, objectCount: m) }
+                if m != prof.objects { kept.renumber(lb.baseAddress!, objectCount: m, ids: &newID) }
                 return m
             }
             prof.split += clock.lap()
@@ -291,42 +291,6 @@ public final class WatershedSegmenter: Segmenter {
         return lo
     }
 
-    /// Applies the region merges (`remap`) to the watershed labels; unreached pixels become
-    /// background. O(fg pixels).
-    private func resolveMerges(_ lab: UnsafeMutablePointer<UInt32>) {
-        let w = kept.width
-        remap.withUnsafeBufferPointer { rm in
-            for y in 0..<kept.height {
-                for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
-                    for i in (y * w + Int(kept.start[r]))..<(y * w + Int(kept.end[r])) {
-                        let l = lab[i]
-                        lab[i] = l == Watershed.unreached ? 0 : rm[Int(l)]
-                    }
-                }
-            }
-        }
-    }
-
-    /// Renumbers objects 1…m by first pixel in raster order. O(fg pixels).
-    private func renumber(_ lab: UnsafeMutablePointer<UInt32>, objectCount m: Int) {
-        let w = kept.width
-        newID.removeAll(keepingCapacity: true)
-        newID.append(contentsOf: repeatElement(0, count: m + 1))
-        var next: UInt32 = 0
-        newID.withUnsafeMutableBufferPointer { ids in
-            for y in 0..<kept.height {
-                for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
-                    for i in (y * w + Int(kept.start[r]))..<(y * w + Int(kept.end[r])) {
-                        let o = Int(lab[i])
-                        if o == 0 { continue }
-                        if ids[o] == 0 { next += 1; ids[o] = next }
-                        lab[i] = ids[o]
-                    }
-                }
-            }
-        }
-    }
-
     /// Writes `value(run)` over every pixel of every kept run. O(fg pixels).
     private func paintKept(_ lab: UnsafeMutablePointer<UInt32>, _ value: (Int) -> UInt32) {
         let w = kept.width
@@ -337,30 +301,27 @@ public final class WatershedSegmenter: Segmenter {
         }
     }
 
-    /// Resolves merges, trims dim pixels per object (``SegmentationParameters/refineFraction``),
+    /// Trims dim pixels per object (``SegmentationParameters/refineFraction``),
     /// filters objects by size and border contact, and renumbers them 1…N by first pixel
-    /// in raster order; unreached foreground becomes background. A few passes over the
-    /// foreground runs: O(fg pixels + objects).
+    /// in raster order. `lab` holds merged labels (0 where the flood never reached). A few
+    /// passes over the foreground runs: O(fg pixels + objects).
     private func cleanup(_ lab: UnsafeMutablePointer<UInt32>, objectCount m: Int, p: SegmentationParameters) -> Int {
         let w = kept.width, h = kept.height
         func reset<T>(_ a: inout [T], _ v: T) { a.removeAll(keepingCapacity: true); a.append(contentsOf: repeatElement(v, count: m + 1)) }
         reset(&objArea, 0); reset(&objDrop, false); reset(&newID, 0); reset(&objCut, 0); reset(&objSum, 0)
         let refine = p.refineFraction > 0
         smooth.withUnsafeBufferPointer { sb in
-        remap.withUnsafeBufferPointer { rm in
         objCut.withUnsafeMutableBufferPointer { cut in
         objSum.withUnsafeMutableBufferPointer { sum in
         objArea.withUnsafeMutableBufferPointer { area in
         objDrop.withUnsafeMutableBufferPointer { drop in
             let s = sb.baseAddress!
-            // Pass 1: merged labels; unreached → 0; object means (sum in `sum`, count in `area`).
+            // Pass 1: object means (sum in `sum`, count in `area`).
             for y in 0..<h {
                 for r in Int(kept.rowStart[y])..<Int(kept.rowStart[y + 1]) {
                     for i in (y * w + Int(kept.start[r]))..<(y * w + Int(kept.end[r])) {
-                        let l = lab[i]
-                        let o = l == Watershed.unreached ? 0 : rm[Int(l)]
-                        lab[i] = o
-                        sum[Int(o)] += Double(s[i]); area[Int(o)] += 1
+                        let o = Int(lab[i])
+                        sum[o] += Double(s[i]); area[o] += 1
                     }
                 }
             }
@@ -409,7 +370,7 @@ public final class WatershedSegmenter: Segmenter {
             }
             for o in 1..<(m + 1) where area[o] < p.minArea || (p.maxArea.map { area[o] > $0 } ?? false) { drop[o] = true }
             drop[0] = true
-        }}}}}}
+        }}}}}
         // Pass 4: renumber in raster order.
         var next: UInt32 = 0
         objDrop.withUnsafeBufferPointer { drop in
