@@ -65,13 +65,14 @@ func fmt(_ v: Double) -> String {
     return s
 }
 
-/// A monotonic stopwatch read only when profiling is on.
-struct StageClock {
+/// A monotonic stopwatch read only when profiling is on (the per-stage timings of the
+/// segmenters).
+public struct StageClock {
     let on: Bool
     private var last: ContinuousClock.Instant?
-    init(on: Bool) { self.on = on; last = on ? ContinuousClock.now : nil }
+    public init(on: Bool) { self.on = on; last = on ? ContinuousClock.now : nil }
     /// Milliseconds since the previous lap (0 when off).
-    mutating func lap() -> Double {
+    public mutating func lap() -> Double {
         guard on, let l = last else { return 0 }
         let now = ContinuousClock.now
         last = now

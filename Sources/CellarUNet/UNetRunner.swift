@@ -1,3 +1,4 @@
+import CellarSegment
 import COpenBLAS
 import Foundation
 
@@ -63,14 +64,8 @@ public final class UNetRunner {
         precondition(w % sizeMultiple == 0 && h % sizeMultiple == 0, "U-Net input \(w)×\(h) must be a multiple of \(sizeMultiple)")
         let levels = model.levels
         var profile: [(String, Double)] = []
-        var clock = ContinuousClock.now
-        func lap(_ name: String) {
-            guard profiling else { return }
-            let now = ContinuousClock.now
-            let d = now - clock
-            profile.append((name, Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15))
-            clock = now
-        }
+        var clock = StageClock(on: profiling)
+        func lap(_ name: String) { if profiling { profile.append((name, clock.lap())) } }
         // Encoder.
         for l in 0..<levels {
             let lw = w >> l, lh = h >> l

@@ -62,15 +62,9 @@ public final class UNetSegmenter: Segmenter {
     public func segment(_ image: Image<Float>) -> Image<UInt32> {
         let w = image.width, h = image.height
         if w == 0 || h == 0 { return Image<UInt32>(width: w, height: h) }
-        var clock = ContinuousClock.now
+        var clock = StageClock(on: profiling)
         var profile: [(String, Double)] = []
-        func lap(_ name: String) {
-            guard profiling else { return }
-            let now = ContinuousClock.now
-            let d = now - clock
-            profile.append((name, Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15))
-            clock = now
-        }
+        func lap(_ name: String) { if profiling { profile.append((name, clock.lap())) } }
         var input = Preprocess.percentileNormalise(image.pixels)
         // Bring nuclei to the training size.
         let scale = SegmentationParameters.defaultDiameter / parameters.diameter
@@ -81,7 +75,7 @@ public final class UNetSegmenter: Segmenter {
         }
         lap("normalise")
         var probs = probabilities(input, width: nw, height: nh, profile: &profile)
-        clock = ContinuousClock.now
+        clock = StageClock(on: profiling)
         if nw != w || nh != h {
             probs = Preprocess.resize(probs, planes: 3, width: nw, height: nh, toWidth: w, height: h)
             lap("resize back")
