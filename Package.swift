@@ -48,13 +48,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
-        .testTarget(name: "CellarImageTests", dependencies: ["CellarImage"]),
-        .testTarget(name: "CellarSynthTests", dependencies: ["CellarSynth", "CellarImage"]),
-        .testTarget(name: "CellarMeasureTests", dependencies: ["CellarMeasure", "CellarImage"]),
-        .testTarget(name: "CellarSegmentTests", dependencies: ["CellarSegment", "CellarImage"]),
-        .testTarget(name: "CellarUNetTests", dependencies: ["CellarUNet", "CellarSegment", "CellarImage"],
+        .target(name: "CellarTestSupport", path: "Tests/CellarTestSupport"),
+        .testTarget(name: "CellarImageTests", dependencies: ["CellarImage", "CellarTestSupport"]),
+        .testTarget(name: "CellarSynthTests", dependencies: ["CellarSynth", "CellarImage", "CellarTestSupport"]),
+        .testTarget(name: "CellarMeasureTests", dependencies: ["CellarMeasure", "CellarImage", "CellarTestSupport"]),
+        .testTarget(name: "CellarSegmentTests", dependencies: ["CellarSegment", "CellarImage", "CellarTestSupport"]),
+        .testTarget(name: "CellarUNetTests", dependencies: ["CellarUNet", "CellarSegment", "CellarImage", "CellarTestSupport"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "CellarIngestTests", dependencies: ["CellarIngest", "CellarImage", "CellarStore", "CellarSynth", "CellarUNet"]),
+        .testTarget(name: "CellarIngestTests", dependencies: ["CellarIngest", "CellarImage", "CellarStore", "CellarSynth", "CellarUNet", "CellarTestSupport"]),
         // Build-tool plugin: every `.sql` file of a directory → a Swift array of (name, sql).
         .executableTarget(name: "EmbedSQLTool", path: "Plugins/EmbedSQLTool"),
         .plugin(name: "EmbedSQL", capability: .buildTool(), dependencies: ["EmbedSQLTool"],
@@ -71,7 +72,7 @@ let package = Package(
         // Child process for the store's crash / concurrency tests (writer, reader, lock holder).
         .executableTarget(name: "cellar-store-probe", dependencies: ["CellarStore"],
                           path: "Tests/CellarStoreProbe"),
-        .testTarget(name: "CellarStoreTests", dependencies: ["CellarStore", "cellar-store-probe"]),
+        .testTarget(name: "CellarStoreTests", dependencies: ["CellarStore", "cellar-store-probe", "CellarTestSupport"]),
         .target(
             name: "CellarQuery",
             dependencies: [
@@ -82,11 +83,11 @@ let package = Package(
             ],
             exclude: ["EmbedSQL.txt"],
             plugins: ["EmbedSQL"]),
-        .testTarget(name: "CellarQueryTests", dependencies: ["CellarQuery", "CellarStore", "CellarMeasure", "CellarImage"]),
+        .testTarget(name: "CellarQueryTests", dependencies: ["CellarQuery", "CellarStore", "CellarMeasure", "CellarImage", "CellarTestSupport"]),
         // Mutation fuzzer for the TIFF/PNG readers (`make fuzz`, under AddressSanitizer).
         .executableTarget(name: "cellar-fuzz", dependencies: ["CellarImage"]),
         // Bad-input corpus and crash checks: runs the built `cellar` binary as a child process.
-        .testTarget(name: "CellarReliabilityTests", dependencies: ["cellar", "CellarStore", "CellarImage", "CellarSynth"]),
+        .testTarget(name: "CellarReliabilityTests", dependencies: ["cellar", "CellarStore", "CellarImage", "CellarSynth", "CellarTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,10 +1,9 @@
+import CellarTestSupport
 import Foundation
 
 /// Paths to the shared test data beside the repository (`../shared/data`).
 enum TestData {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let root = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+    static let root = URL(fileURLWithPath: TestEnvironment.sharedData).standardizedFileURL
 
     static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 

@@ -1,4 +1,5 @@
 import CellarImage
+import CellarTestSupport
 import Foundation
 @testable import CellarIngest
 
@@ -6,10 +7,7 @@ import Foundation
 import Glibc
 #endif
 
-/// Package root, from this file's path (Tests/CellarIngestTests/TestSupport.swift).
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().path
-let sharedData = packageRoot + "/../shared/data"
+let sharedData = TestEnvironment.sharedData
 
 /// A fresh temporary directory, removed by `cleanup()`.
 struct TempDir {

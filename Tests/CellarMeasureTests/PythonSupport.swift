@@ -1,30 +1,20 @@
+import CellarTestSupport
 import Foundation
 import CellarImage
 
-/// Locates the Python interpreter for cross-checks: env `CELLAR_PYTHON`, else
-/// `<package root>/.venv/bin/python`. Tests that need it are enabled when it exists or when
-/// env `CI` is set (then a missing interpreter fails the test instead of skipping it).
+/// Runs Python cross-checks with ``TestEnvironment/python``. Tests that need it are enabled
+/// when it exists or under CI (then a missing interpreter fails the test instead of skipping it).
 enum PythonEnv {
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static var interpreter: String? {
-        let env = ProcessInfo.processInfo.environment
-        if let p = env["CELLAR_PYTHON"], !p.isEmpty { return p }
-        let venv = packageRoot.appendingPathComponent(".venv/bin/python").path
-        return FileManager.default.isExecutableFile(atPath: venv) ? venv : nil
-    }
-
-    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty } ?? false }
+    static let packageRoot = URL(fileURLWithPath: TestEnvironment.packageRoot)
 
     /// Run the Python tests: interpreter found, or CI (where absence must fail, not skip).
-    static var enabled: Bool { interpreter != nil || isCI }
+    static var enabled: Bool { TestEnvironment.python != nil || TestEnvironment.isCI }
 
     struct Failure: Error, CustomStringConvertible { let description: String }
 
     /// Runs `script` with `args`; returns stdout. Throws with stderr on failure.
     static func run(script: String, args: [String]) throws -> Data {
-        guard let py = interpreter else {
+        guard let py = TestEnvironment.python else {
             throw Failure(description: "Python not found: set CELLAR_PYTHON or create \(packageRoot.path)/.venv (make test)")
         }
         let dir = try tempDir()

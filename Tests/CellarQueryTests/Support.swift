@@ -1,23 +1,14 @@
 import CellarMeasure
 import CellarQuery
 import CellarStore
+import CellarTestSupport
 import Foundation
 
-/// Python for cross-checks: env `CELLAR_PYTHON`, else `<package root>/.venv/bin/python`.
-/// Tests that need it run when it exists or when env `CI` is set (then its absence fails).
+/// Python cross-checks with ``TestEnvironment/python``. Tests that need it run when it exists
+/// or under CI (then its absence fails).
 enum PythonEnv {
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    static var interpreter: String? {
-        let env = ProcessInfo.processInfo.environment
-        if let p = env["CELLAR_PYTHON"], !p.isEmpty { return p }
-        let venv = packageRoot.appendingPathComponent(".venv/bin/python").path
-        return FileManager.default.isExecutableFile(atPath: venv) ? venv : nil
-    }
-
-    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty } ?? false }
-    static var enabled: Bool { interpreter != nil || isCI }
+    static let packageRoot = URL(fileURLWithPath: TestEnvironment.packageRoot)
+    static var enabled: Bool { TestEnvironment.python != nil || TestEnvironment.isCI }
 
     /// pycytominer's venv (`make test-interop` sets `CELLAR_INTEROP_PYTHON`).
     static var interop: String? {
@@ -28,7 +19,7 @@ enum PythonEnv {
 
     /// Runs `script` with `args` (with `python`, default the test interpreter); returns stdout.
     static func run(script: String, args: [String], python: String? = nil) throws -> String {
-        guard let py = python ?? interpreter else {
+        guard let py = python ?? TestEnvironment.python else {
             throw Failure(description: "Python not found: set CELLAR_PYTHON or create \(packageRoot.path)/.venv (make test)")
         }
         let dir = try TempDir()

@@ -1,11 +1,11 @@
 import CellarImage
+import CellarTestSupport
 import Foundation
 import Testing
 
 /// Inputs `cellar-fuzz` found to crash or misbehave, rebuilt from the shared seed files.
 @Suite struct FuzzFindingsTests {
-    static let formats = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path + "/../shared/data/formats"
+    static let formats = TestEnvironment.sharedData + "/formats"
 
     /// Sets the LONG/SHORT value of tag `tag` in the first IFD of a little-endian classic TIFF.
     static func patch(_ bytes: inout [UInt8], tag: UInt16, value: UInt32) -> Bool {

@@ -1,5 +1,6 @@
 import CellarImage
 import CellarSynth
+import CellarTestSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -29,26 +30,7 @@ struct TempDir {
 
 /// The `cellar` executable built beside the test bundle (or `$CELLAR_BINARY`).
 enum Cellar {
-    static var path: String {
-        if let env = ProcessInfo.processInfo.environment["CELLAR_BINARY"] { return env }
-        var candidates: [String] = []
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            candidates.append((exe as NSString).deletingLastPathComponent)
-        }
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            candidates.append((bundle.bundlePath as NSString).deletingLastPathComponent)
-        }
-        candidates.append((CommandLine.arguments[0] as NSString).deletingLastPathComponent)
-        for dir in candidates {
-            var d = dir
-            for _ in 0 ..< 4 {  // inside an .xctest bundle on macOS: walk up
-                let p = d + "/cellar"
-                if FileManager.default.isExecutableFile(atPath: p) { return p }
-                d = (d as NSString).deletingLastPathComponent
-            }
-        }
-        return "cellar"
-    }
+    static var path: String { TestEnvironment.builtExecutable("cellar", override: "CELLAR_BINARY") }
 
     struct Result {
         var status: Int32

@@ -1,3 +1,4 @@
+import CellarTestSupport
 import CellarImage
 import CellarSegment
 import Foundation
@@ -23,8 +24,8 @@ import Testing
 
     /// Our scores equal score.py's on real (truth, predicted) pairs.
     @Test func matchesScorePy() throws {
-        guard let python = pythonInterpreter() else {
-            if requireOptionalResources { Issue.record("no Python interpreter (set CELLAR_PYTHON)") }
+        guard let python = TestEnvironment.python else {
+            if TestEnvironment.isCI { Issue.record("no Python interpreter (set CELLAR_PYTHON)") }
             return
         }
         let fm = FileManager.default
@@ -42,7 +43,7 @@ import Testing
         let json = tmp + "/s.json"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [packageRoot + "/../shared/reference/score.py", set + "/labels", tmp, "--json", json]
+        p.arguments = [TestEnvironment.packageRoot + "/../shared/reference/score.py", set + "/labels", tmp, "--json", json]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run(); p.waitUntilExit()

@@ -1,28 +1,11 @@
 import CellarImage
 import CellarSegment
+import CellarTestSupport
 import Foundation
 import Testing
 
-/// Package root, from this file's path (Tests/CellarSegmentTests/TestSupport.swift).
-let packageRoot: String = {
-    var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { url.deleteLastPathComponent() }
-    return url.path
-}()
-
 /// Shared test data (`../shared/data` relative to the package root).
-let dataRoot = packageRoot + "/../shared/data"
-
-/// The Python interpreter with numpy/scikit-image: `CELLAR_PYTHON`, else `<root>/.venv/bin/python`.
-/// Nil when missing (tests then skip, or fail when `CI` is set).
-func pythonInterpreter() -> String? {
-    let env = ProcessInfo.processInfo.environment
-    let candidates = [env["CELLAR_PYTHON"], packageRoot + "/.venv/bin/python"].compactMap { $0 }
-    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-}
-
-/// Whether a missing optional resource must fail the test (CI) rather than skip it.
-var requireOptionalResources: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
+let dataRoot = TestEnvironment.sharedData
 
 /// Runs `python -c script args…` and returns stdout.
 func runPython(_ python: String, _ script: String, _ args: [String] = []) throws -> String {

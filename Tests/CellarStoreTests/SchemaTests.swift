@@ -1,11 +1,11 @@
 import CellarStore
+import CellarTestSupport
 import Foundation
 import GRDB
 import Testing
 
 @Suite struct SchemaTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = URL(fileURLWithPath: TestEnvironment.packageRoot)
 
     @Test func embeddedMigrationsMatchTheFiles() throws {
         let dir = Self.packageRoot.appendingPathComponent("schema")

@@ -1,4 +1,5 @@
 import CellarStore
+import CellarTestSupport
 import Foundation
 
 /// A fresh temporary directory, removed by `cleanup()`.
@@ -20,27 +21,7 @@ struct TempDir {
 
 enum Probe {
     /// The `cellar-store-probe` executable built beside the test bundle (or $CELLAR_STORE_PROBE).
-    static var path: String {
-        if let env = ProcessInfo.processInfo.environment["CELLAR_STORE_PROBE"] { return env }
-        var candidates: [String] = []
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            candidates.append((exe as NSString).deletingLastPathComponent)
-        }
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            candidates.append((bundle.bundlePath as NSString).deletingLastPathComponent)
-        }
-        candidates.append((CommandLine.arguments[0] as NSString).deletingLastPathComponent)
-        for dir in candidates {
-            var d = dir
-            // The test binary may sit inside an .xctest bundle (macOS): walk up a few levels.
-            for _ in 0 ..< 4 {
-                let p = d + "/cellar-store-probe"
-                if FileManager.default.isExecutableFile(atPath: p) { return p }
-                d = (d as NSString).deletingLastPathComponent
-            }
-        }
-        return "cellar-store-probe"
-    }
+    static var path: String { TestEnvironment.builtExecutable("cellar-store-probe", override: "CELLAR_STORE_PROBE") }
 
     /// Starts the probe with `arguments`; stdout is a pipe, stdin a pipe the caller can close.
     static func start(_ arguments: [String]) throws -> RunningProbe {

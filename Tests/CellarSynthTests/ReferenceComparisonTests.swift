@@ -1,5 +1,6 @@
 import CellarImage
 import CellarSynth
+import CellarTestSupport
 import Foundation
 import Testing
 
@@ -7,21 +8,13 @@ import Testing
 /// `shared/reference/synth_plate.py` (run through Python), so the two generators
 /// stay interchangeable for segmentation benchmarks.
 @Suite struct ReferenceComparisonTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = URL(fileURLWithPath: TestEnvironment.packageRoot)
     static let fieldsPerSide = 10
 
     /// Per-field statistics averaged over fields.
     struct Stats: Codable {
         var count = 0.0, medianArea = 0.0, foregroundFraction = 0.0
         var backgroundMedian = 0.0, nuclearMeanMedian = 0.0
-    }
-
-    static func python() -> String? {
-        let env = ProcessInfo.processInfo.environment
-        if let p = env["CELLAR_PYTHON"], FileManager.default.isExecutableFile(atPath: p) { return p }
-        let local = packageRoot.appendingPathComponent(".venv/bin/python").path
-        return FileManager.default.isExecutableFile(atPath: local) ? local : nil
     }
 
     static func median(_ v: [Double]) -> Double {
@@ -81,9 +74,9 @@ import Testing
         """
 
     @Test func statisticsMatchReferenceGenerator() throws {
-        guard let python = Self.python() else {
+        guard let python = TestEnvironment.python else {
             let message = "no Python for synth_plate.py (set CELLAR_PYTHON or run `make venv`)"
-            if ProcessInfo.processInfo.environment["CI"] != nil { Issue.record(Comment(rawValue: message)) }
+            if TestEnvironment.isCI { Issue.record(Comment(rawValue: message)) }
             else { print("skipping reference comparison: \(message)") }
             return
         }

@@ -1,10 +1,11 @@
 import CellarImage
 import CellarSegment
+import CellarTestSupport
 import Foundation
 import Testing
 @testable import CellarUNet
 
-private let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+private let packageRoot = URL(fileURLWithPath: TestEnvironment.packageRoot)
 private let fixtures = packageRoot.appendingPathComponent("Tests/CellarUNetTests/Fixtures")
 private let modelPath = packageRoot.appendingPathComponent("Models/\(UNetModel.defaultFileName)").path
 

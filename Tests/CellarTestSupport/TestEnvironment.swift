@@ -1,0 +1,50 @@
+import Foundation
+
+/// Where the tests find the package, the Python used for cross-checks and the executables
+/// built beside the test bundle. One place for what every test target needs.
+public enum TestEnvironment {
+    /// The package root (this file is `Tests/CellarTestSupport/TestEnvironment.swift`).
+    public static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// `../shared/data` beside the package.
+    public static var sharedData: String { packageRoot + "/../shared/data" }
+
+    /// Whether CI runs the tests (`CI` set): a missing optional resource such as Python
+    /// must then fail the test instead of skipping it.
+    public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
+
+    /// The Python with numpy/scikit-image for cross-checks: `$CELLAR_PYTHON` when set,
+    /// else `<package root>/.venv/bin/python` (made by `make test`) when it exists.
+    public static var python: String? {
+        if let p = ProcessInfo.processInfo.environment["CELLAR_PYTHON"], !p.isEmpty { return p }
+        let venv = packageRoot + "/.venv/bin/python"
+        return FileManager.default.isExecutableFile(atPath: venv) ? venv : nil
+    }
+
+    /// The executable `name` of this package, built beside the test bundle, or the path in
+    /// the environment variable `override` when set.
+    public static func builtExecutable(_ name: String, override: String) -> String {
+        if let env = ProcessInfo.processInfo.environment[override] { return env }
+        var candidates: [String] = []
+        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            candidates.append((exe as NSString).deletingLastPathComponent)
+        }
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            candidates.append((bundle.bundlePath as NSString).deletingLastPathComponent)
+        }
+        candidates.append((CommandLine.arguments[0] as NSString).deletingLastPathComponent)
+        for dir in candidates {
+            var d = dir
+            for _ in 0 ..< 4 {  // inside an .xctest bundle on macOS: walk up
+                let p = d + "/" + name
+                if FileManager.default.isExecutableFile(atPath: p) { return p }
+                d = (d as NSString).deletingLastPathComponent
+            }
+        }
+        return name
+    }
+}
