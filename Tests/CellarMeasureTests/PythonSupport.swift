@@ -10,30 +10,9 @@ enum PythonEnv {
     /// Run the Python tests: interpreter found, or CI (where absence must fail, not skip).
     static var enabled: Bool { TestEnvironment.python != nil || TestEnvironment.isCI }
 
-    struct Failure: Error, CustomStringConvertible { let description: String }
-
     /// Runs `script` with `args`; returns stdout. Throws with stderr on failure.
     static func run(script: String, args: [String]) throws -> Data {
-        guard let py = TestEnvironment.python else {
-            throw Failure(description: "Python not found: set CELLAR_PYTHON or create \(packageRoot.path)/.venv (make test)")
-        }
-        let dir = try tempDir()
-        let path = dir.appendingPathComponent("script.py")
-        try script.write(to: path, atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: py)
-        p.arguments = [path.path] + args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw Failure(description: "python failed (\(p.terminationStatus)): \(String(decoding: errData, as: UTF8.self))")
-        }
-        return data
+        try TestEnvironment.runPython(script, args: args)
     }
 
     static func tempDir() throws -> URL {

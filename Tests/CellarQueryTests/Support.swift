@@ -15,32 +15,9 @@ enum PythonEnv {
         ProcessInfo.processInfo.environment["CELLAR_INTEROP_PYTHON"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    struct Failure: Error, CustomStringConvertible { let description: String }
-
     /// Runs `script` with `args` (with `python`, default the test interpreter); returns stdout.
     static func run(script: String, args: [String], python: String? = nil) throws -> String {
-        guard let py = python ?? TestEnvironment.python else {
-            throw Failure(description: "Python not found: set CELLAR_PYTHON or create \(packageRoot.path)/.venv (make test)")
-        }
-        let dir = try TempDir()
-        let path = dir.file("script.py")
-        try script.write(toFile: path, atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: py)
-        p.arguments = [path] + args
-        let errPath = dir.file("stderr.txt")
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle(forWritingAtPath: errPath)
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-            throw Failure(description: "python failed (\(p.terminationStatus)): \(err)")
-        }
-        return String(decoding: data, as: UTF8.self)
+        String(decoding: try TestEnvironment.runPython(script, args: args, python: python), as: UTF8.self)
     }
 }
 

@@ -7,22 +7,6 @@ import Testing
 /// Shared test data (`../shared/data` relative to the package root).
 let dataRoot = TestEnvironment.sharedData
 
-/// Runs `python -c script args…` and returns stdout.
-func runPython(_ python: String, _ script: String, _ args: [String] = []) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: python)
-    p.arguments = ["-c", script] + args
-    let out = Pipe()
-    p.standardOutput = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw PythonFailed(status: p.terminationStatus) }
-    return String(decoding: data, as: UTF8.self)
-}
-
-struct PythonFailed: Error { let status: Int32 }
-
 /// Reads a label image (8/16-bit PNG/TIFF) as UInt32.
 func readLabels(_ path: String) throws -> Image<UInt32> {
     switch try ImageFile.read(path) {

@@ -48,3 +48,36 @@ public enum TestEnvironment {
         return name
     }
 }
+
+/// A Python cross-check that could not run or failed; says why (its stderr).
+public struct PythonFailure: Error, CustomStringConvertible {
+    public let description: String
+}
+
+extension TestEnvironment {
+    /// Runs `python -c script args…` with `python` (default ``python``) and returns its
+    /// stdout; throws ``PythonFailure`` with the stderr when it exits non-zero.
+    public static func runPython(_ script: String, args: [String] = [], python: String? = nil) throws -> Data {
+        guard let py = python ?? Self.python else {
+            throw PythonFailure(description: "Python not found: set CELLAR_PYTHON or create \(packageRoot)/.venv (make test)")
+        }
+        // stderr goes to a file, so a chatty script cannot block on a full pipe.
+        let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("cellar-python-\(UUID().uuidString).err").path
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errPath) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: py)
+        p.arguments = ["-c", script] + args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle(forWritingAtPath: errPath)
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+            throw PythonFailure(description: "python failed (\(p.terminationStatus)): \(err)")
+        }
+        return data
+    }
+}
