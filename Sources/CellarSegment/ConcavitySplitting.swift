@@ -18,8 +18,8 @@ import CellarImage
 /// of up to five nuclei come apart in turn).
 ///
 /// Work per object is O(P) for the outline, hull and defects of its P boundary pixels,
-/// plus O(bounding box) per cut attempt; objects smaller than 2 × ``minPart`` are skipped. All scratch is
-/// reused across objects and fields.
+/// plus O(bounding box) per cut attempt; objects smaller than 2 × ``minPart`` are skipped.
+/// All scratch is reused across objects and fields.
 struct ConcavitySplitter {
     /// Minimum defect depth (px) of both concave points.
     var minDepth: Float = 2.5
