@@ -14,8 +14,10 @@ public enum IngestEvent: Sendable {
     case unmatched([String])
     /// A field waited `grace` without its DNA channel (it has `channels`).
     case missingDNA(FieldID, channels: [ChannelID])
-    /// `path` names the same field and channel as `kept`, which is used instead.
-    case duplicate(path: String, kept: String)
+    /// Several files name the same field and channel: the field is not processed.
+    case conflict(FieldConflict)
+    /// Files of `channel` on `plate` are left out: the configured channels do not list it.
+    case channelLeftOut(plate: String, channel: ChannelID)
     /// A scanned file left out of a one-shot ingest because it vanished or changed while
     /// settling (the caller records it, so `cellar ingest` never skips a file silently).
     case skipped(path: String, reason: String)
@@ -96,6 +98,12 @@ public struct AcquisitionSource: Sendable {
 
         // 2. Scan, choose the layout, settle, assemble.
         var (files, result) = scanner.listFiles()
+        let ignore = IgnoreRules(settings.ignore ?? [])
+        if !ignore.isEmpty {
+            let before = files.count
+            files.removeAll { ignore.matches($0.relativePath) }
+            if files.count < before { logger.info("ignored \(before - files.count) file(s) by the ignore rules \(ignore)") }
+        }
         if layout == nil {
             let images = files.filter { FileFilter.isImageName(fileName($0.relativePath)) }.map(\.relativePath)
             if let d = Layout.detect(images, candidates: Layout.presets(plateFormat: settings.effectivePlateFormat),
@@ -131,7 +139,7 @@ public struct AcquisitionSource: Sendable {
                     continue
                 }
                 for f in assembler.add(file, key: key, at: now) { out.yield(.field(f)) }
-                for d in assembler.takeDuplicates() { out.yield(.duplicate(path: d.ignored.path, kept: d.kept.path)) }
+                report(&assembler, out: out)
             }
         }
         files = []
@@ -150,6 +158,7 @@ public struct AcquisitionSource: Sendable {
         while let input = await it.next(), !Task.isCancelled {
             switch input {
             case let .watch(.ready(file)):
+                if ignore.matches(file.relativePath) { continue }
                 if layout == nil {
                     undetected.append(file)
                     let names = undetected.map(\.relativePath)
@@ -181,10 +190,16 @@ public struct AcquisitionSource: Sendable {
         guard FileFilter.isImageName(fileName(file.relativePath)) else { return }
         if let key = layout.key(for: file.relativePath, rootName: rootName) {
             for f in assembler.add(file, key: key, at: .now) { out.yield(.field(f)) }
-            for d in assembler.takeDuplicates() { out.yield(.duplicate(path: d.ignored.path, kept: d.kept.path)) }
+            report(&assembler, out: out)
         } else {
             out.yield(.unmatched([file.relativePath]))
         }
+    }
+
+    /// Hands on the assembler's conflicts and left-out channels.
+    private func report(_ assembler: inout FieldAssembler, out: AsyncStream<IngestEvent>.Continuation) {
+        for c in assembler.takeConflicts() { out.yield(.conflict(c)) }
+        for l in assembler.takeLeftOutChannels() { out.yield(.channelLeftOut(plate: l.plate, channel: l.channel)) }
     }
 
     private func fileName(_ rel: String) -> String {

@@ -1,3 +1,4 @@
+import CellarImage
 import Foundation
 import TOMLKit
 
@@ -76,6 +77,8 @@ public enum SettingsError: Error, Sendable, Equatable, CustomStringConvertible {
 /// poll_interval = 2.0         # seconds; watch mode "poll" or a network share
 /// grace = 30.0                # seconds a field may wait for channels before it is decided
 /// watch = "auto"              # auto, inotify, poll
+/// ignore = ["*_groundtruth/*"]  # paths (relative to the root) never looked at; `*` matches `/` too
+/// rgb = "max"                 # colour images → one channel: red, green, blue, luminance, max (default)
 /// [segmentation]              # opaque here: the pipeline maps it
 /// sigma = 2.0
 /// ```
@@ -92,6 +95,10 @@ public struct IngestSettings: Sendable, Equatable {
     public var grace: Duration?
     /// `auto`, `inotify` or `poll`.
     public var watch: String?
+    /// Globs of paths (relative to the root) to leave alone; see `IgnoreRules`.
+    public var ignore: [String]?
+    /// How an RGB image becomes the one channel Cellar segments and measures (nil: `max`).
+    public var rgb: RGBConversion?
     /// The `[segmentation]` table, uninterpreted; keys from flags win key by key.
     public var segmentation: [String: SettingValue]
 
@@ -107,12 +114,13 @@ public struct IngestSettings: Sendable, Equatable {
 
     public static let fileName = "cellar.toml"
     static let tomlKeys: Set<String> = ["layout", "pattern", "dna_channel", "channels", "plate_format",
-                                        "settle", "poll_interval", "grace", "watch", "segmentation"]
+                                        "settle", "poll_interval", "grace", "watch", "ignore", "rgb", "segmentation"]
 
     public var effectivePlateFormat: PlateFormat { plateFormat ?? .wells96 }
     public var effectiveSettle: Duration { settle ?? .seconds(2) }
     public var effectivePollInterval: Duration { pollInterval ?? .seconds(2) }
     public var effectiveGrace: Duration { grace ?? .seconds(30) }
+    public var effectiveRGB: RGBConversion { rgb ?? .max }
     /// True when the layout must be detected from the files.
     public var wantsAutoLayout: Bool {
         (layout == nil || layout?.lowercased() == "auto") && pattern == nil
@@ -163,6 +171,8 @@ public struct IngestSettings: Sendable, Equatable {
         m.pollInterval = pollInterval ?? other.pollInterval
         m.grace = grace ?? other.grace
         m.watch = watch ?? other.watch
+        m.ignore = ignore.map { $0 + (other.ignore ?? []) } ?? other.ignore
+        m.rgb = rgb ?? other.rgb
         m.segmentation = other.segmentation.merging(segmentation) { _, flag in flag }
         return m
     }
@@ -191,6 +201,16 @@ public struct IngestSettings: Sendable, Equatable {
             case "layout": s.layout = try str()
             case "pattern": s.pattern = try str()
             case "watch": s.watch = try str()
+            case "ignore":
+                guard let a = v.array, Array(a).allSatisfy({ $0.string != nil }) else {
+                    throw .wrongType(path: path, key: key, expected: "an array of glob strings")
+                }
+                s.ignore = Array(a).compactMap(\.string)
+            case "rgb":
+                guard let c = RGBConversion(rawValue: try str().lowercased()) else {
+                    throw .invalidValue(path: path, key: key, reason: "use \(RGBConversion.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                s.rgb = c
             case "dna_channel": s.dnaChannel = ChannelID(v.string ?? v.int.map { String($0) } ?? "")
                 if s.dnaChannel?.name.isEmpty ?? true { throw .wrongType(path: path, key: key, expected: "a channel name") }
             case "channels":
@@ -213,5 +233,16 @@ public struct IngestSettings: Sendable, Equatable {
             }
         }
         return s
+    }
+}
+
+extension RGBConversion {
+    /// How the conversion is described to the operator.
+    public var explanation: String {
+        switch self {
+        case .red, .green, .blue: "the \(rawValue) channel"
+        case .luminance: "luminance (0.299 R + 0.587 G + 0.114 B)"
+        case .max: "the largest of R, G and B per pixel"
+        }
     }
 }

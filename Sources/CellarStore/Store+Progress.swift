@@ -46,18 +46,42 @@ extension Store {
 
     /// Progress of the latest run that reported any, with its id and whether it finished.
     public func latestRunProgress() throws(StoreError) -> (runID: Int64, finished: Bool, progress: RunProgress)? {
+        try read { db in try Self.latestRunProgress(db: db) }
+    }
+
+    static func latestRunProgress(db: Database) throws -> (runID: Int64, finished: Bool, progress: RunProgress)? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT id, finished_at, root, heartbeat_at, fields_seen, fields_done, fields_skipped, fields_failed,
+                   fields_pending, cells, fields_per_second, fields_stored, cells_stored, fields_failed_stored
+            FROM run WHERE heartbeat_at IS NOT NULL ORDER BY id DESC LIMIT 1
+            """) else { return nil }
+        // Done, failed and cells are the writer's own counts (committed with the fields), so
+        // they agree with the plates and runs read in the same snapshot; the rest is the
+        // runner's last report.
+        let progress = RunProgress(
+            root: row["root"], fieldsSeen: row["fields_seen"] ?? 0, fieldsDone: row["fields_stored"],
+            fieldsSkipped: row["fields_skipped"] ?? 0, fieldsFailed: row["fields_failed_stored"],
+            fieldsPending: row["fields_pending"] ?? 0, cells: row["cells_stored"],
+            fieldsPerSecond: row["fields_per_second"] ?? 0, heartbeatAt: row["heartbeat_at"])
+        return (row["id"], (row["finished_at"] as String?) != nil, progress)
+    }
+}
+
+/// What `cellar status` shows, read in one snapshot so that its parts agree.
+public struct StatusSnapshot: Sendable {
+    public var plates: [PlateSummary]
+    public var runs: [RunRecord]
+    public var failures: [StoredFailure]
+    /// The latest run that reported progress.
+    public var latest: (runID: Int64, finished: Bool, progress: RunProgress)?
+}
+
+extension Store {
+    /// Plates, runs, failures and the latest run's progress, from one read transaction.
+    public func status() throws(StoreError) -> StatusSnapshot {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT id, finished_at, root, heartbeat_at, fields_seen, fields_done, fields_skipped, fields_failed,
-                       fields_pending, cells, fields_per_second
-                FROM run WHERE heartbeat_at IS NOT NULL ORDER BY id DESC LIMIT 1
-                """) else { return nil }
-            let progress = RunProgress(
-                root: row["root"], fieldsSeen: row["fields_seen"] ?? 0, fieldsDone: row["fields_done"] ?? 0,
-                fieldsSkipped: row["fields_skipped"] ?? 0, fieldsFailed: row["fields_failed"] ?? 0,
-                fieldsPending: row["fields_pending"] ?? 0, cells: row["cells"] ?? 0,
-                fieldsPerSecond: row["fields_per_second"] ?? 0, heartbeatAt: row["heartbeat_at"])
-            return (row["id"], (row["finished_at"] as String?) != nil, progress)
+            StatusSnapshot(plates: try Self.plates(db: db), runs: try Self.runs(db: db),
+                           failures: try Self.failures(run: nil, db: db), latest: try Self.latestRunProgress(db: db))
         }
     }
 }

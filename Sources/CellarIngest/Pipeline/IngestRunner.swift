@@ -61,8 +61,8 @@ public final class IngestRunner: Sendable {
     /// `progress` is called about twice a second from a background task.
     public func run(progress: @escaping @Sendable (IngestProgress) -> Void = { _ in }) async throws -> IngestSummary {
         let started = ContinuousClock.now
-        let hash = options.parametersHash()
-        let run = RunInfo(version: options.version, parametersJSON: options.parametersJSON(channels: []), parametersHash: hash)
+        let hash = options.parametersHash(settings: settings)
+        let run = RunInfo(version: options.version, parametersJSON: options.parametersJSON(settings: settings), parametersHash: hash)
         let writer = try store.makeWriter(run: run, capacity: max(8, 4 * options.workers))
         let processed = try store.processedFields()
         let events = try AcquisitionSource(root: root, settings: settings, logger: logger).events(watch: options.watch)
@@ -90,12 +90,16 @@ public final class IngestRunner: Sendable {
                 case .missingDNA(let id, let channels):
                     let reason = "field \(id) has channel(s) \(channels.map(\.name).joined(separator: ", ")) but no DNA image"
                     logger.warning("\(reason)")
-                    await Self.record(FailureRecord(path: "\(root)/\(id)", reason: reason), writer: writer, stats: stats, logger: logger)
-                case .duplicate(let path, let kept):
-                    await Self.record(FailureRecord(path: path, reason: "names the same plate, well, site and channel as \(kept), which is used instead"),
+                    await Self.record(FailureRecord(path: "\(root)/\(id)", reason: reason, kind: .missingDNA),
                                       writer: writer, stats: stats, logger: logger)
+                case .conflict(let conflict):
+                    let record = Self.failure(for: conflict)
+                    logger.warning("\(record.path): \(record.reason)")
+                    await Self.record(record, writer: writer, stats: stats, logger: logger)
+                case .channelLeftOut(let plate, let channel):
+                    logger.info("plate \(plate): channel \(channel) is not among the configured channels; its files are not measured")
                 case .skipped(let path, let reason):
-                    await Self.record(FailureRecord(path: path, reason: reason), writer: writer, stats: stats, logger: logger)
+                    await Self.record(FailureRecord(path: path, reason: reason, kind: .skipped), writer: writer, stats: stats, logger: logger)
                 case .warning(let text):
                     logger.warning("\(text)")
                 case .field(let field):
@@ -135,26 +139,30 @@ public final class IngestRunner: Sendable {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<options.workers {
-                    group.addTask { [options, logger] in
+                    group.addTask { [options, logger, rgb = settings.effectiveRGB] in
                         try await WorkerThread.run(name: "cellar-worker-\(index)") {
-                            let processor = FieldProcessor(parameters: options.segmentation, model: options.unet, profile: options.profile, settle: settle)
+                            let processor = FieldProcessor(parameters: options.segmentation, model: options.unet, profile: options.profile,
+                                                           settle: settle, rgb: rgb)
                             while let job = try WorkerThread.awaitBlocking({ await jobs.pop() }) {
                                 switch processor.process(job.field, key: job.key) {
-                                case .done(let field, var times):
+                                case .done(let field, var times, let look):
                                     let submitted = ContinuousClock.now
-                                    try WorkerThread.awaitBlocking { try await writer.submit(field) }
+                                    let stored = try WorkerThread.awaitBlocking { try await writer.submit(field) }
                                     times.write = submitted.millisecondsElapsed
-                                    stats.withLock { s in
-                                        s.progress.fieldsDone += 1
-                                        s.progress.cells += field.cellCount
+                                    guard stored else { continue }
+                                    let notes = stats.withLock { s in
+                                        s.stored(field.key, cells: field.cellCount)
                                         s.times += times
                                         s.lastDone = .now
+                                        return s.notes(on: field, look: look, rgb: rgb)
                                     }
+                                    for note in notes.info { logger.info("\(note)") }
+                                    for note in notes.warnings { logger.warning("\(note)") }
                                 case .failed(let record):
                                     logger.warning("\(record.path): \(record.reason)")
                                     try WorkerThread.awaitBlocking { try await writer.submit(failure: record) }
                                     stats.withLock { s in
-                                        s.progress.fieldsFailed += 1
+                                        if let key = record.field { s.failed(key) }
                                         s.failures.append((record.path, record.reason))
                                     }
                                 case .deferred(let path):
@@ -203,14 +211,26 @@ public final class IngestRunner: Sendable {
     private static func recordUnmatched(_ name: String, root: String, writer: StoreWriter,
                                         stats: Locked<RunStats>, logger: Logger) async {
         let path = name.hasPrefix("/") ? name : "\(root)/\(name)"
-        await record(FailureRecord(path: path, reason: "file name matches no layout"), writer: writer, stats: stats, logger: logger)
+        await record(FailureRecord(path: path, reason: "file name matches no layout", kind: .unmatched),
+                     writer: writer, stats: stats, logger: logger)
+    }
+
+    /// The failed-field record of two or more files claiming one field and channel.
+    static func failure(for conflict: FieldConflict) -> FailureRecord {
+        let id = conflict.field
+        let key = FieldKey(plate: id.plate, row: id.row + 1, column: id.column + 1, site: max(id.site, 1))
+        let paths = conflict.paths.joined(separator: " and ")
+        let reason = "\(conflict.paths.count) files name the same plate, well, site and channel (\(id), channel \(conflict.channel)): "
+            + "\(paths); neither is used and the field is failed. Keep one, or tell them apart: a --layout or --pattern "
+            + "that matches only the images, or an ignore rule (ignore = [\"*_groundtruth/*\"] in cellar.toml, or --ignore)"
+        return FailureRecord(path: conflict.paths[0], reason: reason, kind: .duplicate, field: key)
     }
 
     private static func record(_ failure: FailureRecord, writer: StoreWriter, stats: Locked<RunStats>, logger: Logger) async {
         do {
             try await writer.submit(failure: failure)
             stats.withLock { s in
-                s.progress.otherFailures += 1
+                if let key = failure.field { s.failed(key) } else { s.progress.otherFailures += 1 }
                 s.failures.append((failure.path, failure.reason))
             }
         } catch {
@@ -219,7 +239,7 @@ public final class IngestRunner: Sendable {
     }
 }
 
-/// Mutable counters shared by the pipeline's tasks (behind a `Mutex`).
+/// Mutable counters shared by the pipeline's tasks (behind a lock, see ``Locked``).
 struct RunStats: Sendable {
     var progress = IngestProgress()
     var times = StageTimes()
@@ -227,6 +247,56 @@ struct RunStats: Sendable {
     var failures: [(String, String)] = []
     var firstJob: ContinuousClock.Instant?
     var lastDone: ContinuousClock.Instant?
+    /// The latest outcome of each field this run stored: cells when done, nil when failed.
+    /// A field stored twice (a file rewritten while watching) counts once, as the database does.
+    private var outcome: [FieldKey: Int?] = [:]
+    /// Cells per done field, by plate: the plate median that a nearly empty field is judged by.
+    private var plateCells: [String: [Int]] = [:]
+    private var colourReported: Set<String> = []
+
+    /// Records a field stored as done. O(1).
+    mutating func stored(_ key: FieldKey, cells: Int) {
+        switch outcome.updateValue(cells, forKey: key) {
+        case .some(.some(let old)): progress.fieldsDone -= 1; progress.cells -= old
+        case .some(.none): progress.fieldsFailed -= 1
+        case .none: break
+        }
+        progress.fieldsDone += 1
+        progress.cells += cells
+        plateCells[key.plate, default: []].append(cells)
+    }
+
+    /// Records a field stored as failed. O(1).
+    mutating func failed(_ key: FieldKey) {
+        switch outcome.updateValue(nil, forKey: key) {
+        case .some(.some(let old)): progress.fieldsDone -= 1; progress.cells -= old
+        case .some(.none): progress.fieldsFailed -= 1
+        case .none: break
+        }
+        progress.fieldsFailed += 1
+    }
+
+    /// What to tell the operator about a stored field: the colour conversion once per plate,
+    /// and a warning when its DNA image is blank or its count far below the plate's median
+    /// (a wrong DNA channel or colour conversion looks like this). O(fields of the plate).
+    mutating func notes(on field: IngestedField, look: FieldLook, rgb: RGBConversion) -> (info: [String], warnings: [String]) {
+        var info: [String] = [], warnings: [String] = []
+        let plate = field.key.plate
+        if look.colourDNA, colourReported.insert(plate).inserted {
+            info.append("plate \(plate): the DNA images are colour (RGB); using \(rgb.explanation) (--rgb red|green|blue|luminance|max)")
+        }
+        let counts = plateCells[plate] ?? []
+        if look.blankDNA {
+            warnings.append("\(field.key): the DNA image \(look.dnaPath) is blank (every pixel \(look.dnaMaximum)); 0 cells")
+        } else if counts.count >= 8 {
+            let median = counts.sorted()[counts.count / 2]
+            if median >= 20, field.cellCount * 10 < median {
+                warnings.append("\(field.key): \(field.cellCount) cells where the plate's median is \(median): "
+                    + "is \(look.dnaPath) the DNA stain, in focus and exposed?")
+            }
+        }
+        return (info, warnings)
+    }
 
     func snapshot(since started: ContinuousClock.Instant) -> IngestProgress {
         var p = progress

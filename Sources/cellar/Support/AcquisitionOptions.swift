@@ -1,4 +1,5 @@
 import ArgumentParser
+import CellarImage
 import CellarIngest
 import Foundation
 
@@ -22,6 +23,13 @@ struct AcquisitionOptions: ParsableArguments {
     @Option(help: "Seconds a file's size and time must stay unchanged before it is read (poll mode, default 2).")
     var settle: Double?
 
+    @Option(name: .customLong("ignore"),
+            help: "Glob of paths (relative to the folder) never looked at, e.g. '*_groundtruth/*'; repeatable, added to cellar.toml's ignore.")
+    var ignore: [String] = []
+
+    @Option(help: "How a colour (RGB) image becomes one channel: red, green, blue, luminance or max (default: max).")
+    var rgb: RGBConversion?
+
     /// Flags as settings; `cellar.toml` in the root fills what is unset.
     func settings(segmentation: SegmentationOptions) throws -> IngestSettings {
         var s = IngestSettings(segmentation: segmentation.table)
@@ -36,6 +44,12 @@ struct AcquisitionOptions: ParsableArguments {
             s.plateFormat = format
         }
         if let settle { s.settle = .milliseconds(Int64(settle * 1000)) }
+        if !ignore.isEmpty { s.ignore = ignore }
+        s.rgb = rgb
         return s
     }
+}
+
+extension RGBConversion: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
 }
