@@ -11,6 +11,11 @@ ALTER TABLE run ADD COLUMN fields_stored INTEGER NOT NULL DEFAULT 0;  -- fields 
 ALTER TABLE run ADD COLUMN cells_stored INTEGER NOT NULL DEFAULT 0;   -- cells in those fields
 ALTER TABLE run ADD COLUMN fields_failed_stored INTEGER NOT NULL DEFAULT 0;  -- fields stored as failed by this run
 
+-- Live: what the acquisition source is waiting for, written with each progress report (0002):
+-- JSON {"count": N, "fields": [{"field": "P1/B03/2", "present": ["1"], "missing": ["2"],
+-- "reason": "...", "until": "2026-...Z"}, ...]} (at most 50 fields listed). NULL when nothing waits.
+ALTER TABLE run ADD COLUMN waiting TEXT;
+
 -- Runs written before this migration: the live-progress counts of 0002 when the run reported
 -- them, else what is still current (superseded output of such runs is not known).
 UPDATE run SET

@@ -1,3 +1,4 @@
+import CellarStore
 import Logging
 
 /// What an `AcquisitionSource` reports.
@@ -22,6 +23,10 @@ public enum IngestEvent: Sendable {
     /// settling (the caller records it, so `cellar ingest` never skips a file silently).
     case skipped(path: String, reason: String)
     case warning(String)
+    /// A plate's channel set is settled (configured, or learned from its files).
+    case plateChannels(plate: String, channels: [ChannelID], dna: ChannelID?)
+    /// Fields waiting for files (watching only; about once a second).
+    case waiting(count: Int, fields: [WaitingField])
 }
 
 /// The acquisition half of ingest: a folder the microscope writes into, turned into a
@@ -144,6 +149,7 @@ public struct AcquisitionSource: Sendable {
         }
         files = []
         for f in assembler.finishInitialScan(at: .now) { out.yield(.field(f)) }
+        report(&assembler, out: out)
         var reportedMissing = Set<FieldID>()
         if watcher == nil {
             // One-shot: nothing more will come, so decide every waiting field now.
@@ -177,6 +183,9 @@ public struct AcquisitionSource: Sendable {
             case .watch(.started): break
             case .tick:
                 for f in assembler.tick(at: .now) { out.yield(.field(f)) }
+                report(&assembler, out: out)
+                let waiting = assembler.waiting(at: .now)
+                out.yield(.waiting(count: waiting.count, fields: waiting.fields))
                 for (id, chans) in assembler.missingDNA where !reportedMissing.contains(id) {
                     reportedMissing.insert(id)
                     out.yield(.missingDNA(id, channels: chans))
@@ -198,6 +207,7 @@ public struct AcquisitionSource: Sendable {
 
     /// Hands on the assembler's conflicts and left-out channels.
     private func report(_ assembler: inout FieldAssembler, out: AsyncStream<IngestEvent>.Continuation) {
+        for p in assembler.takeFixedPlates() { out.yield(.plateChannels(plate: p.plate, channels: p.channels, dna: p.dna)) }
         for c in assembler.takeConflicts() { out.yield(.conflict(c)) }
         for l in assembler.takeLeftOutChannels() { out.yield(.channelLeftOut(plate: l.plate, channel: l.channel)) }
     }

@@ -1,3 +1,5 @@
+import CellarStore
+import Foundation
 /// A field whose images are all settled: what the pipeline segments.
 public struct AssembledField: Sendable, CustomStringConvertible {
     public let id: FieldID
@@ -184,16 +186,60 @@ public struct FieldAssembler: Sendable {
         pending[id] = p
         if !isChannelSetFixed(forPlate: id.plate), learnsFromLiveFiles,
            pending.keys.lazy.filter({ $0.plate == id.plate }).count >= 3 {
-            plates[id.plate]!.fixed = true
+            fix(id.plate)
             return decide(pending.keys.filter { $0.plate == id.plate }.sorted(), at: now)
         }
         return isChannelSetFixed(forPlate: id.plate) ? decide([id], at: now) : []
     }
 
+    /// Plates whose channel set became fixed since the last `takeFixedPlates()`, with the set
+    /// and the DNA channel: what the operator is told once per plate.
+    public private(set) var fixedPlates: [(plate: String, channels: [ChannelID], dna: ChannelID?)] = []
+
+    /// Returns and clears ``fixedPlates``.
+    public mutating func takeFixedPlates() -> [(plate: String, channels: [ChannelID], dna: ChannelID?)] {
+        defer { fixedPlates.removeAll() }
+        return fixedPlates
+    }
+
+    private mutating func fix(_ plate: String) {
+        guard plates[plate]?.fixed == false else { return }
+        plates[plate]!.fixed = true
+        fixedPlates.append((plate, channelSet(forPlate: plate), dnaChannel(forPlate: plate)))
+    }
+
+    /// The fields waiting for files, oldest first (at most `limit`), with the reason and when
+    /// the grace rule decides them, and how many wait in all. O(pending log pending).
+    public func waiting(at now: Instant, limit: Int = 50) -> (count: Int, fields: [WaitingField]) {
+        let wall = Date()
+        let ordered = pending.sorted { ($0.value.lastChange, $0.key) < ($1.value.lastChange, $1.key) }
+        let fields = ordered.prefix(limit).map { id, p -> WaitingField in
+            let present = p.images.keys.sorted()
+            let needed = channelSet(forPlate: id.plate)
+            let missing = needed.filter { p.images[$0] == nil }
+            let deadline = p.lastChange + grace
+            let until = wall.addingTimeInterval((deadline - now).seconds)
+            let reason: String
+            if let missingDNA = missingDNA[id] {
+                return WaitingField(field: id.description, present: missingDNA.map(\.name), missing: missing.map(\.name),
+                                    reason: "no DNA image (channel \(dnaChannel(forPlate: id.plate)?.name ?? "?")) after the grace period",
+                                    until: nil)
+            } else if !isChannelSetFixed(forPlate: id.plate) {
+                reason = "learning plate \(id.plate)'s channels (so far \(needed.map(\.name).joined(separator: ", "))): "
+                    + "decided after the grace period without new files, or when a third field's files arrive"
+            } else {
+                reason = "waiting for channel(s) \(missing.map(\.name).joined(separator: ", ")); handed on without them after the grace period"
+            }
+            return WaitingField(field: id.description, present: present.map(\.name), missing: missing.map(\.name),
+                                reason: reason, until: until)
+        }
+        return (pending.count, fields)
+    }
+
     /// Ends the initial scan: every plate seen so far gets its learned channel set fixed,
     /// and the fields complete under it are returned.
     public mutating func finishInitialScan(at now: Instant) -> [AssembledField] {
-        for name in plates.keys { plates[name]!.fixed = true }
+        for name in plates.keys.sorted() { fix(name) }
         learnsFromLiveFiles = true
         return decide(pending.keys.sorted(), at: now)
     }
@@ -225,7 +271,7 @@ public struct FieldAssembler: Sendable {
                 continue
             }
             if (complete && fixed) || quiet {
-                if !fixed { plates[id.plate]!.fixed = true; fixedNow.insert(id.plate) }
+                if !fixed { fix(id.plate); fixedNow.insert(id.plate) }
                 if let f = assemble(id, images: p.images) { out.append(f) }
                 pending[id] = nil
                 emitted[id] = p.images

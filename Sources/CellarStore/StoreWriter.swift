@@ -111,6 +111,19 @@ public actor StoreWriter {
         try await enqueue(.failure(record))
     }
 
+    /// Writes the `run` row now rather than with the first commit (a daemon's run exists
+    /// while it waits for files). Call before submitting anything; does nothing once the
+    /// run has a row.
+    public func beginRun() async throws(StoreError) {
+        guard summary.runID == nil, queue.isEmpty, !loopRunning else { return }
+        let run = self.run
+        do {
+            summary.runID = try await store.pool.write { db in
+                try FieldCommit.commit([], run: run, runID: nil, newColumns: [], db: db)
+            }
+        } catch { throw store.mapError(error) }
+    }
+
     /// Commits everything queued, marks the run finished, and closes the writer.
     public func finish() async throws(StoreError) -> WriterSummary {
         closed = true

@@ -64,6 +64,8 @@ public final class IngestRunner: Sendable {
         let hash = options.parametersHash(settings: settings)
         let run = RunInfo(version: options.version, parametersJSON: options.parametersJSON(settings: settings), parametersHash: hash)
         let writer = try store.makeWriter(run: run, capacity: max(8, 4 * options.workers))
+        // A daemon's run exists from the start, so that `cellar status` shows what it waits for.
+        if options.watch { try await writer.beginRun() }
         let processed = try store.processedFields()
         let events = try AcquisitionSource(root: root, settings: settings, logger: logger).events(watch: options.watch)
         let jobs = BoundedQueue<Job>(capacity: options.workers * options.queuePerWorker)
@@ -102,12 +104,17 @@ public final class IngestRunner: Sendable {
                     await Self.record(FailureRecord(path: path, reason: reason, kind: .skipped), writer: writer, stats: stats, logger: logger)
                 case .warning(let text):
                     logger.warning("\(text)")
+                case .plateChannels(let plate, let channels, let dna):
+                    let how = settings.channels == nil ? "found in its files" : "as configured"
+                    logger.notice("plate \(plate): channels \(channels.map(\.name).joined(separator: ", ")) (\(how)), all measured; DNA channel \(dna?.name ?? "none")")
+                case .waiting(let count, let fields):
+                    stats.withLock { $0.waiting = (count, fields) }
                 case .field(let field):
                     let key = FieldKey(plate: field.id.plate, row: field.id.row + 1, column: field.id.column + 1, site: max(field.id.site, 1))
-                    stats.withLock { $0.progress.fieldsSeen += 1 }
+                    stats.withLock { $0.seen(key) }
                     let fingerprints = Dictionary(uniqueKeysWithValues: field.images.map { ($0.key.name, $0.value.fingerprint.description) })
                     if let stored = processed[key], stored.isCurrent(fingerprints: fingerprints, parametersHash: hash) {
-                        stats.withLock { $0.progress.fieldsSkipped += 1 }
+                        stats.withLock { $0.skipped(key) }
                         continue
                     }
                     stats.withLock { s in if s.firstJob == nil { s.firstJob = .now } }
@@ -118,18 +125,26 @@ public final class IngestRunner: Sendable {
         state.withLock { $0.source = source }
         if isStopped { source.cancel() }
 
-        let reporter = Task { [store, root, logger] in
+        let reporter = Task { [store, root, logger, options] in
             var tick = 0
+            var lastLogged = IngestProgress()
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(500))
-                let now = stats.withLock { $0.snapshot(since: started) }
+                let (now, waiting) = stats.withLock { ($0.snapshot(since: started), $0.waiting) }
                 progress(now)
                 tick += 1
                 // Heartbeat for `cellar status`, every 2 s once the run has a row.
                 if tick % 4 == 0, let runID = await writer.progress.runID {
-                    do { try store.recordProgress(Self.runProgress(now, root: root), runID: runID) } catch {
+                    var report = Self.runProgress(now, root: root)
+                    (report.waitingCount, report.waiting) = waiting
+                    do { try store.recordProgress(report, runID: runID) } catch {
                         logger.debug("cannot record progress: \(error)")
                     }
+                }
+                // A daemon says how it is doing every 30 s when something changed.
+                if options.watch, tick % 60 == 0, now != lastLogged {
+                    lastLogged = now
+                    logger.notice("\(Self.progressLine(now, waiting: waiting.count))")
                 }
             }
         }
@@ -167,7 +182,7 @@ public final class IngestRunner: Sendable {
                                     }
                                 case .deferred(let path):
                                     logger.debug("\(path) is still being written; waiting for it to settle")
-                                    stats.withLock { $0.progress.fieldsSeen -= 1 }
+                                    stats.withLock { $0.unseen(job.key) }
                                 }
                             }
                         }
@@ -202,6 +217,18 @@ public final class IngestRunner: Sendable {
                              failures: final.failures, stoppedEarly: isStopped)
     }
 
+    /// `1,024 fields stored (12 failed, 30 unchanged), 251,000 cells, 3 waiting, 24.1 fields/s`.
+    static func progressLine(_ p: IngestProgress, waiting: Int) -> String {
+        var text = "\(p.fieldsDone) fields stored"
+        var extra: [String] = []
+        if p.fieldsFailed > 0 { extra.append("\(p.fieldsFailed) failed") }
+        if p.fieldsSkipped > 0 { extra.append("\(p.fieldsSkipped) unchanged") }
+        if !extra.isEmpty { text += " (" + extra.joined(separator: ", ") + ")" }
+        text += ", \(p.cells) cells"
+        if waiting > 0 { text += ", \(waiting) field(s) waiting for files" }
+        return text + String(format: ", %.1f fields/s", p.fieldsPerSecond)
+    }
+
     static func runProgress(_ p: IngestProgress, root: String) -> RunProgress {
         RunProgress(root: root, fieldsSeen: p.fieldsSeen, fieldsDone: p.fieldsDone, fieldsSkipped: p.fieldsSkipped,
                     fieldsFailed: p.fieldsFailed, fieldsPending: p.fieldsPending, cells: p.cells,
@@ -219,10 +246,9 @@ public final class IngestRunner: Sendable {
     static func failure(for conflict: FieldConflict) -> FailureRecord {
         let id = conflict.field
         let key = FieldKey(plate: id.plate, row: id.row + 1, column: id.column + 1, site: max(id.site, 1))
-        let paths = conflict.paths.joined(separator: " and ")
-        let reason = "\(conflict.paths.count) files name the same plate, well, site and channel (\(id), channel \(conflict.channel)): "
-            + "\(paths); neither is used and the field is failed. Keep one, or tell them apart: a --layout or --pattern "
-            + "that matches only the images, or an ignore rule (ignore = [\"*_groundtruth/*\"] in cellar.toml, or --ignore)"
+        let reason = "\(id) channel \(conflict.channel) is named by \(conflict.paths.count) files (\(conflict.paths.joined(separator: ", "))); "
+            + "neither is used. Leave one out with an ignore rule (--ignore '*_groundtruth/*', or ignore = [...] in cellar.toml) "
+            + "or a --pattern that matches only the images"
         return FailureRecord(path: conflict.paths[0], reason: reason, kind: .duplicate, field: key)
     }
 
@@ -250,12 +276,34 @@ struct RunStats: Sendable {
     /// The latest outcome of each field this run stored: cells when done, nil when failed.
     /// A field stored twice (a file rewritten while watching) counts once, as the database does.
     private var outcome: [FieldKey: Int?] = [:]
+    private var seenKeys: Set<FieldKey> = []
+    private var skippedKeys: Set<FieldKey> = []
+    /// Fields the acquisition source is waiting on (count, and a sample), for `cellar status`.
+    var waiting: (count: Int, sample: [WaitingField]) = (0, [])
+
+    /// A field handed on by the source (counted once however often it comes). O(1).
+    mutating func seen(_ key: FieldKey) {
+        seenKeys.insert(key)
+        progress.fieldsSeen = seenKeys.count
+    }
+
+    /// A field handed back (a file still settling): it comes again. O(1).
+    mutating func unseen(_ key: FieldKey) {
+        if outcome[key] == nil, !skippedKeys.contains(key) { seenKeys.remove(key) }
+        progress.fieldsSeen = seenKeys.count
+    }
+
+    /// A field already stored with the same files and parameters. O(1).
+    mutating func skipped(_ key: FieldKey) {
+        if skippedKeys.insert(key).inserted { progress.fieldsSkipped += 1 }
+    }
     /// Cells per done field, by plate: the plate median that a nearly empty field is judged by.
     private var plateCells: [String: [Int]] = [:]
     private var colourReported: Set<String> = []
 
     /// Records a field stored as done. O(1).
     mutating func stored(_ key: FieldKey, cells: Int) {
+        seen(key)
         switch outcome.updateValue(cells, forKey: key) {
         case .some(.some(let old)): progress.fieldsDone -= 1; progress.cells -= old
         case .some(.none): progress.fieldsFailed -= 1
@@ -268,6 +316,7 @@ struct RunStats: Sendable {
 
     /// Records a field stored as failed. O(1).
     mutating func failed(_ key: FieldKey) {
+        seen(key)
         switch outcome.updateValue(nil, forKey: key) {
         case .some(.some(let old)): progress.fieldsDone -= 1; progress.cells -= old
         case .some(.none): progress.fieldsFailed -= 1

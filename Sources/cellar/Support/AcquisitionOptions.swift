@@ -23,6 +23,12 @@ struct AcquisitionOptions: ParsableArguments {
     @Option(help: "Seconds a file's size and time must stay unchanged before it is read (poll mode, default 2).")
     var settle: Double?
 
+    @Option(help: """
+        Seconds a field may wait for more files before it is decided (default 30): while a plate's \
+        channels are being learned, and for a field lacking a channel (then processed without it).
+        """)
+    var grace: Double?
+
     @Option(name: .customLong("ignore"),
             help: "Glob of paths (relative to the folder) never looked at, e.g. '*_groundtruth/*'; repeatable, added to cellar.toml's ignore.")
     var ignore: [String] = []
@@ -44,6 +50,10 @@ struct AcquisitionOptions: ParsableArguments {
             s.plateFormat = format
         }
         if let settle { s.settle = .milliseconds(Int64(settle * 1000)) }
+        if let grace {
+            guard grace >= 0 else { throw ValidationError("--grace must be ≥ 0 seconds") }
+            s.grace = .milliseconds(Int64(grace * 1000))
+        }
         if !ignore.isEmpty { s.ignore = ignore }
         s.rgb = rgb
         return s
