@@ -128,6 +128,19 @@ public struct AcquisitionSource: Sendable {
         out.yield(.scanned(matched: result.matched.count, unmatched: result.unmatched,
                            otherFiles: result.otherFiles, repeatedDirectories: result.repeatedDirectories))
         for e in result.errors { out.yield(.warning("cannot read \(e)")) }
+        if let layout {
+            for name in result.unmatched.prefix(20) {
+                logger.debug("\(name): no key from layout \(layout.name): \(layout.explain(name, rootName: rootName))")
+            }
+        }
+        let images = result.matched.count + result.unmatched.count
+        if images > 0, result.matched.isEmpty {
+            let example = result.unmatched.first.map { " (e.g. '\($0)')" } ?? ""
+            out.yield(.warning("none of the \(images) image file(s)\(example) matches "
+                + (layout.map { "the layout \($0.name)" } ?? "a known layout (\(Layout.presetNames.joined(separator: ", ")))")
+                + ": give --pattern REGEX with named groups (plate, well, site, channel; see README 'File names'), "
+                + "or --log-level debug to see why a name does not match"))
+        }
         if layout == nil { undetected = files.filter { FileFilter.isImageName(fileName($0.relativePath)) } }
         if !result.matched.isEmpty {
             try? await Task.sleep(for: settings.effectiveSettle)

@@ -70,6 +70,7 @@ public enum SettingsError: Error, Sendable, Equatable, CustomStringConvertible {
 /// ```toml
 /// layout = "imagexpress"      # auto (default), imagexpress, opera, yokogawa, arrayscan, incell, scanr, regex
 /// pattern = '(?<plate>.+)_(?<well>[A-P]\d\d)_s(?<site>\d)_w(?<channel>\d)\.tif'   # with layout = "regex"
+/// well = "B03"                # the well of every file, for a pattern without a well group
 /// dna_channel = "1"           # default: a channel named like a DNA stain, else the lowest
 /// channels = ["1", "2"]       # default: learned per plate (see FieldAssembler)
 /// plate_format = 384          # 96 (default), 384, 1536: ScanR well indices
@@ -87,6 +88,8 @@ public struct IngestSettings: Sendable, Equatable {
     public var layout: String?
     /// Custom regex (implies layout `regex` when layout is unset).
     public var pattern: String?
+    /// The well of every file, for a pattern without a well group (`B03`).
+    public var well: String?
     public var dnaChannel: ChannelID?
     public var channels: [ChannelID]?
     public var plateFormat: PlateFormat?
@@ -101,6 +104,8 @@ public struct IngestSettings: Sendable, Equatable {
     public var rgb: RGBConversion?
     /// The `[segmentation]` table, uninterpreted; keys from flags win key by key.
     public var segmentation: [String: SettingValue]
+    /// The `cellar.toml` these settings were merged with, when there was one (errors name it).
+    public var tomlPath: String?
 
     public init(layout: String? = nil, pattern: String? = nil, dnaChannel: ChannelID? = nil,
                 channels: [ChannelID]? = nil, plateFormat: PlateFormat? = nil,
@@ -114,7 +119,7 @@ public struct IngestSettings: Sendable, Equatable {
 
     public static let fileName = "cellar.toml"
     static let tomlKeys: Set<String> = ["layout", "pattern", "dna_channel", "channels", "plate_format",
-                                        "settle", "poll_interval", "grace", "watch", "ignore", "rgb", "segmentation"]
+                                        "settle", "poll_interval", "grace", "watch", "ignore", "rgb", "well", "segmentation"]
 
     public var effectivePlateFormat: PlateFormat { plateFormat ?? .wells96 }
     public var effectiveSettle: Duration { settle ?? .seconds(2) }
@@ -127,9 +132,19 @@ public struct IngestSettings: Sendable, Equatable {
     }
 
     /// The configured layout, or nil for auto-detection.
+    /// A `pattern` with a vendor layout is refused (the pattern would be ignored); so is a
+    /// `well` without a pattern.
     public func resolvedLayout() throws(LayoutError) -> Layout? {
+        if let layout, pattern != nil, !["regex", "custom", "auto"].contains(layout.lowercased()) {
+            throw .invalidPattern(pattern!, reason: "--pattern is used by the regex layout only, not with --layout \(layout); "
+                                  + "drop --layout (or say --layout regex)")
+        }
+        if well != nil, pattern == nil {
+            throw .missingGroups("(none)", needed: "a --pattern: --well fixes the well of a pattern without a well group")
+        }
         if wantsAutoLayout { return nil }
-        return try Layout.named(layout ?? "regex", pattern: pattern, plateFormat: effectivePlateFormat)
+        return try Layout.named(layout.flatMap { $0.lowercased() == "auto" ? nil : $0 } ?? "regex", pattern: pattern,
+                                plateFormat: effectivePlateFormat, well: well)
     }
 
     /// The watch mode these settings ask for.
@@ -151,7 +166,9 @@ public struct IngestSettings: Sendable, Equatable {
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw .unreadable(path: path, reason: error.localizedDescription)
         }
-        return merged(with: try Self.parse(toml: text, path: path))
+        var merged = merged(with: try Self.parse(toml: text, path: path))
+        merged.tomlPath = path
+        return merged
     }
 
     /// `merged(withTOMLAt:)` for `<root>/cellar.toml`.
@@ -164,6 +181,7 @@ public struct IngestSettings: Sendable, Equatable {
         var m = self
         m.layout = layout ?? other.layout
         m.pattern = pattern ?? other.pattern
+        m.well = well ?? other.well
         m.dnaChannel = dnaChannel ?? other.dnaChannel
         m.channels = channels ?? other.channels
         m.plateFormat = plateFormat ?? other.plateFormat
@@ -200,6 +218,7 @@ public struct IngestSettings: Sendable, Equatable {
             switch key {
             case "layout": s.layout = try str()
             case "pattern": s.pattern = try str()
+            case "well": s.well = try str()
             case "watch": s.watch = try str()
             case "ignore":
                 guard let a = v.array, Array(a).allSatisfy({ $0.string != nil }) else {

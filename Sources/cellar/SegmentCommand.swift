@@ -7,10 +7,6 @@ import CellarUNet
 import Foundation
 
 /// Which segmenter `cellar segment` runs.
-enum SegmentMethod: String, ExpressibleByArgument, CaseIterable {
-    case watershed, unet
-}
-
 /// `cellar segment`: segment images without a database (QC, parameter choice, scoring).
 struct SegmentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,7 +33,7 @@ struct SegmentCommand: AsyncParsableCommand {
     var profile = false
 
     @Option(help: "Segmentation method: watershed (classical) or unet (the committed U-Net).")
-    var method: SegmentMethod = .watershed
+    var method: SegmentationMethod = .watershed
 
     @Option(help: "U-Net model file (.safetensors; default: Models/cellar-unet.safetensors of the package).")
     var model: String?

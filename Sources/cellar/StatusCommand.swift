@@ -33,7 +33,7 @@ struct StatusCommand: AsyncParsableCommand {
         let status = try store.status()
         if let run {
             guard let record = status.runs.first(where: { $0.id == run }) else {
-                printError("error: no run \(run) in \(store.path) (runs: \(Self.ranges(status.runs.map(\.id))))")
+                reportError("no run \(run) in \(store.path) (runs: \(Self.ranges(status.runs.map(\.id))))")
                 throw ExitCode(2)
             }
             try printRun(record, failures: status.failures.filter { $0.runID == run })

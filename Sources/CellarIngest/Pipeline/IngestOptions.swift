@@ -49,6 +49,7 @@ public struct IngestOptions: Sendable {
             var channels: [String]?
             var layout: String?
             var pattern: String?
+            var well: String?
             var plateFormat: Int?
             var rgb: String?
         }
@@ -59,7 +60,7 @@ public struct IngestOptions: Sendable {
                                method: unet == nil ? "watershed" : "unet", model: unet.map { "sha256:\($0.sha256)" },
                                dnaChannel: settings.dnaChannel?.name,
                                channels: settings.channels.map { Set($0).sorted().map(\.name) },
-                               layout: layout, pattern: settings.pattern,
+                               layout: layout, pattern: settings.pattern, well: settings.well?.uppercased(),
                                plateFormat: settings.plateFormat.map(\.rawValue),
                                rgb: settings.rgb?.rawValue)
         do {

@@ -85,7 +85,7 @@ public final class IngestRunner: Sendable {
                     logger.info("watching \(root) (\(backend))")
                 case .scanned(let matched, let unmatched, _, _):
                     logger.info("scan: \(matched) image files matched the layout, \(unmatched.count) did not")
-                    stats.withLock { $0.progress.scanComplete = true }
+                    stats.withLock { $0.progress.scanComplete = true; $0.imagesFound = matched + unmatched.count }
                     for name in unmatched { await Self.recordUnmatched(name, root: root, writer: writer, stats: stats, logger: logger) }
                 case .unmatched(let names):
                     for name in names { await Self.recordUnmatched(name, root: root, writer: writer, stats: stats, logger: logger) }
@@ -214,7 +214,7 @@ public final class IngestRunner: Sendable {
             try? store.recordProgress(Self.runProgress(progressNow, root: root), runID: runID)
         }
         return IngestSummary(progress: progressNow, times: final.times, layout: final.layout, writer: writerSummary,
-                             failures: final.failures, stoppedEarly: isStopped)
+                             failures: final.failures, stoppedEarly: isStopped, imagesFound: final.imagesFound)
     }
 
     /// `1,024 fields stored (12 failed, 30 unchanged), 251,000 cells, 3 waiting, 24.1 fields/s`.
@@ -270,6 +270,7 @@ struct RunStats: Sendable {
     var progress = IngestProgress()
     var times = StageTimes()
     var layout: String?
+    var imagesFound = 0
     var failures: [(String, String)] = []
     var firstJob: ContinuousClock.Instant?
     var lastDone: ContinuousClock.Instant?

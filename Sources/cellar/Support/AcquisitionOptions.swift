@@ -11,6 +11,9 @@ struct AcquisitionOptions: ParsableArguments {
     @Option(help: "Custom regex with named groups (plate, well or row+col, site, channel, z, t).")
     var pattern: String?
 
+    @Option(help: "The well of every file, for a --pattern without a well group (e.g. B03).")
+    var well: String?
+
     @Option(help: "Channel holding the DNA stain, as the file name says it (default: the lowest).")
     var dnaChannel: String?
 
@@ -41,6 +44,7 @@ struct AcquisitionOptions: ParsableArguments {
         var s = IngestSettings(segmentation: segmentation.table)
         s.layout = layout
         s.pattern = pattern
+        s.well = well
         s.dnaChannel = dnaChannel.map { ChannelID($0) }
         s.channels = channels.map { $0.split(separator: ",").map { ChannelID(String($0).trimmingCharacters(in: .whitespaces)) } }
         if let plateFormat {
