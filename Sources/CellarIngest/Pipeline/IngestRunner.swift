@@ -99,7 +99,7 @@ public final class IngestRunner: Sendable {
                     logger.warning("\(record.path): \(record.reason)")
                     await Self.record(record, writer: writer, stats: stats, logger: logger)
                 case .channelLeftOut(let plate, let channel):
-                    logger.info("plate \(plate): channel \(channel) is not among the configured channels; its files are not measured")
+                    logger.notice("plate \(plate): channel \(channel) found but not among the configured channels: not measured")
                 case .skipped(let path, let reason):
                     await Self.record(FailureRecord(path: path, reason: reason, kind: .skipped), writer: writer, stats: stats, logger: logger)
                 case .warning(let text):
