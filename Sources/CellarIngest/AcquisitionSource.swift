@@ -1,4 +1,5 @@
 import CellarStore
+import Foundation
 import Logging
 
 /// What an `AcquisitionSource` reports.
@@ -43,12 +44,18 @@ public struct AcquisitionSource: Sendable {
     public let root: String
     public let settings: IngestSettings
     let logger: Logger
+    /// Whether a file with this key and fingerprint is already stored (it needs no settling).
+    let isStored: @Sendable (FileKey, Fingerprint) -> Bool
 
     /// `settings` should already be merged with the root's `cellar.toml` by the caller.
     public init(root: String, settings: IngestSettings,
-                logger: Logger = Logger(label: "cellar.ingest")) {
-        self.root = root; self.settings = settings; self.logger = logger
+                logger: Logger = Logger(label: "cellar.ingest"),
+                isStored: @escaping @Sendable (FileKey, Fingerprint) -> Bool = { _, _ in false }) {
+        self.root = root; self.settings = settings; self.logger = logger; self.isStored = isStored
     }
+
+    /// Files last modified this long ago are settled for a one-shot ingest (no wait).
+    static let settledAge: Duration = .seconds(60)
 
     /// Starts scanning (and watching, with `watch`). Without `watch` the stream ends after
     /// the scan's fields; with it, when the consumer stops or the task is cancelled.
@@ -67,6 +74,16 @@ public struct AcquisitionSource: Sendable {
         }
         out.onTermination = { _ in task.cancel(); watcher?.stop() }
         return stream
+    }
+
+    /// Whether the scanned files need the settle wait: some file is neither stored with this
+    /// fingerprint nor, for a one-shot ingest, untouched for ``settledAge``. O(files).
+    static func mustSettle(_ matched: [(file: ScannedFile, key: FileKey)], oneShot: Bool, now: Date,
+                           isStored: (FileKey, Fingerprint) -> Bool) -> Bool {
+        let oldest = Int64((now.timeIntervalSince1970 - settledAge.seconds) * 1e9)
+        return matched.contains { file, key in
+            !isStored(key, file.fingerprint) && !(oneShot && file.mtimeNanoseconds < oldest)
+        }
     }
 
     private enum Input: Sendable { case watch(WatchEvent), tick }
@@ -143,7 +160,12 @@ public struct AcquisitionSource: Sendable {
         }
         if layout == nil { undetected = files.filter { FileFilter.isImageName(fileName($0.relativePath)) } }
         if !result.matched.isEmpty {
-            try? await Task.sleep(for: settings.effectiveSettle)
+            // Wait out the settle time only for files that may still be written: not for a file
+            // stored with this very fingerprint, nor (one-shot) for one untouched for a minute.
+            // Every file is re-stat'ed below either way, so its size is stable across the scan.
+            if Self.mustSettle(result.matched, oneShot: watcher == nil, now: Date(), isStored: isStored) {
+                try? await Task.sleep(for: settings.effectiveSettle)
+            }
             let now = ContinuousClock.now
             for (file, key) in result.matched {
                 let current = Fingerprint(ofFileAt: file.path)

@@ -200,3 +200,23 @@ struct IngestTruthTests {
         #expect(blue.progress.cells == asGray.progress.cells)
     }
 }
+
+/// No needless settle wait: stored and old files are taken at once.
+@Suite struct SettleWaitTests {
+    @Test func onlyYoungUnstoredFilesWaitToSettle() {
+        let now = Date()
+        func file(ageSeconds: Double) -> (file: ScannedFile, key: FileKey) {
+            let ns = Int64((now.timeIntervalSince1970 - ageSeconds) * 1e9)
+            let name = "P_A01_s1_w1.tif"
+            return (ScannedFile(path: "/r/" + name, relativePath: name,
+                                fingerprint: Fingerprint(size: 10, mtimeNanoseconds: ns, inode: 1)),
+                    Layout.imageXpress.key(for: name)!)
+        }
+        let old = file(ageSeconds: 3600), young = file(ageSeconds: 1)
+        let none: (FileKey, Fingerprint) -> Bool = { _, _ in false }
+        #expect(!AcquisitionSource.mustSettle([old], oneShot: true, now: now, isStored: none))
+        #expect(AcquisitionSource.mustSettle([old], oneShot: false, now: now, isStored: none))   // watch: observe
+        #expect(AcquisitionSource.mustSettle([old, young], oneShot: true, now: now, isStored: none))
+        #expect(!AcquisitionSource.mustSettle([young], oneShot: false, now: now, isStored: { _, fp in fp == young.file.fingerprint }))
+    }
+}
