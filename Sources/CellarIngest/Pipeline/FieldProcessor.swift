@@ -8,7 +8,7 @@ import Foundation
 /// Milliseconds per stage of processing one field.
 public struct StageTimes: Sendable, Hashable {
     public var read = 0.0
-    public var segmentation = SegmentationProfile()
+    public var segmentation = StageTimings()
     public var measure = 0.0
     public var write = 0.0
 
@@ -52,20 +52,16 @@ enum FieldOutcome: Sendable {
 /// One worker's tools: a segmenter and a measurer with their scratch buffers,
 /// reused for every field the worker takes. Not thread-safe; one per worker.
 final class FieldProcessor {
-    private let segmenter: WatershedSegmenter
-    private let unet: UNetSegmenter?
+    private let segmenter: any Segmenter
     private let measurer = Measurer(objectName: "Nuclei")
     private var labels = Image<UInt32>(width: 0, height: 0)
     private let profile: Bool
     private let settle: Double
     private let rgb: RGBConversion
 
-    init(parameters: SegmentationParameters, model: UNetModel? = nil, profile: Bool, settle: Double,
-         rgb: RGBConversion = .max) {
+    init(recipe: SegmenterRecipe, profile: Bool, settle: Double, rgb: RGBConversion = .max) {
         self.rgb = rgb
-        segmenter = WatershedSegmenter(parameters: parameters)
-        unet = model.map { UNetSegmenter(model: $0, parameters: parameters) }
-        segmenter.profiling = profile
+        segmenter = recipe.makeSegmenter(profiling: profile)
         self.profile = profile
         self.settle = settle
     }
@@ -113,12 +109,8 @@ final class FieldProcessor {
                                          field: key, images: records))
         }
         times.read = started.millisecondsElapsed
-        if let unet {
-            labels = unet.segment(dna.floatImage())
-        } else {
-            segmenter.segment(dna, into: &labels)
-            if profile { times.segmentation = segmenter.lastProfile }
-        }
+        segmenter.segment(dna, into: &labels)
+        if profile { times.segmentation = segmenter.lastStages }
         let measureStart = ContinuousClock.now
         let measured: FieldMeasurements
         do {

@@ -30,6 +30,11 @@ public struct IngestOptions: Sendable {
         self.queuePerWorker = max(1, queuePerWorker)
     }
 
+    /// How fields are segmented: the watershed, or the U-Net when ``unet`` is set.
+    public var recipe: SegmenterRecipe {
+        SegmenterRecipe(method: unet == nil ? .watershed : .unet, parameters: segmentation, model: unet)
+    }
+
     /// Version of the measurement definitions; part of the parameters hash so
     /// that a change to them re-processes fields.
     public static let measurementVersion = 1
@@ -57,7 +62,7 @@ public struct IngestOptions: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         let layout = settings.layout.map { $0.lowercased() }.flatMap { $0 == "auto" ? nil : $0 }
         let value = Provenance(segmentation: segmentation, measurementVersion: Self.measurementVersion,
-                               method: unet == nil ? "watershed" : "unet", model: unet.map { "sha256:\($0.sha256)" },
+                               method: recipe.method.rawValue, model: unet.map { "sha256:\($0.sha256)" },
                                dnaChannel: settings.dnaChannel?.name,
                                channels: settings.channels.map { Set($0).sorted().map(\.name) },
                                layout: layout, pattern: settings.pattern, well: settings.well?.uppercased(),

@@ -160,7 +160,7 @@ public final class IngestRunner: Sendable {
                 for index in 0..<options.workers {
                     group.addTask { [options, logger, rgb = settings.effectiveRGB] in
                         try await WorkerThread.run(name: "cellar-worker-\(index)") {
-                            let processor = FieldProcessor(parameters: options.segmentation, model: options.unet, profile: options.profile,
+                            let processor = FieldProcessor(recipe: options.recipe, profile: options.profile,
                                                            settle: settle, rgb: rgb)
                             while let job = try WorkerThread.awaitBlocking({ await jobs.pop() }) {
                                 switch processor.process(job.field, key: job.key) {

@@ -18,7 +18,7 @@ struct IngestArguments: ParsableArguments {
     @Flag(help: "Print per-stage milliseconds per field at the end.")
     var profile = false
 
-    @Option(help: "Segmentation method: watershed (default) or unet (slower, more accurate on clumped nuclei).")
+    @Option(help: "Segmentation method (default watershed; unet: slower, more accurate on clumped nuclei).")
     var method: SegmentationMethod?
 
     @Option(help: "U-Net model file (.safetensors; default: the committed Models/cellar-unet.safetensors).")
@@ -85,8 +85,7 @@ enum CellarVersion {
     static let current = "0.1.0"
 }
 
-/// `--method`: case-insensitive, its values listed in `--help`.
-enum SegmentationMethod: String, CaseIterable, ExpressibleByArgument {
-    case watershed, unet
-    init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+/// `--method`: case-insensitive, its values (every ``SegmentationMethod``) listed in `--help`.
+extension SegmentationMethod: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
 }
