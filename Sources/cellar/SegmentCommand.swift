@@ -43,9 +43,9 @@ struct SegmentCommand: AsyncParsableCommand {
     func run() async throws {
         let files = try ImageInputs.collect(inputs)
         guard !files.isEmpty else { throw ValidationErrorMessage("no .tif/.tiff/.png images in \(inputs.joined(separator: " "))") }
-        var settings = IngestSettings(segmentation: segmentation.table)
-        settings.segmentation["method"] = .string(method.rawValue)
-        if let model { settings.segmentation["model"] = .string(model) }
+        var settings = IngestSettings(segmentation: segmentation.settings)
+        settings.segmentation.method = method
+        settings.segmentation.model = model
         let recipe = try SegmenterRecipe(settings: settings)
         for dir in [labelsOut, overlay].compactMap({ $0 }) {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
