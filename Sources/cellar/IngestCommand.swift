@@ -6,7 +6,7 @@ struct IngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
         abstract: "Process every new or changed field under a folder into the database, then exit.",
-        discussion: "Exit status: 0 when everything was stored, 1 when some files failed (see `cellar status`).")
+        discussion: ExitStatus.help)
 
     @OptionGroup var arguments: IngestArguments
 

@@ -12,7 +12,7 @@ struct SegmentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "segment",
         abstract: "Segment nuclei in TIFF/PNG images; write label images, QC overlays and a feature table.",
-        discussion: "Prints cells per image and throughput. No database is involved.")
+        discussion: "Prints cells per image and throughput. No database is involved." + "\n\n" + ExitStatus.help)
 
     @Argument(help: "Image files or folders of .tif/.tiff/.png.")
     var inputs: [String]

@@ -13,7 +13,7 @@ struct StatusCommand: AsyncParsableCommand {
             Everything is read in one snapshot, so the run line, the plates and the runs agree. \
             `--run N` prints one run: its parameters (what decides its results) and what it \
             stored, kept even after later runs re-processed its fields.
-            """)
+            """ + "\n\n" + ExitStatus.help)
 
     @Option(help: "Database file.")
     var db: String

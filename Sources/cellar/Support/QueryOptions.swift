@@ -29,15 +29,10 @@ struct SelectionOptions: ParsableArguments {
     }
 }
 
-/// Runs a library call; a `QueryError` is printed on standard error and becomes exit status 2
-/// (unknown plate, well, feature, query, parameter) or 1 (anything else).
+/// Runs a library call; a `QueryError` ends the command with its message and the status
+/// ``ExitStatus`` gives it (2 lookup, 3 database, 1 otherwise).
 func reportingErrors<T>(_ body: () throws(QueryError) -> T) throws -> T {
-    do {
-        return try body()
-    } catch {
-        reportError("\(error)")
-        throw ExitCode(error.isLookupFailure ? 2 : 1)
-    }
+    try body()
 }
 
 extension OutputValue {
