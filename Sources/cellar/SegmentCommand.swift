@@ -71,7 +71,7 @@ struct SegmentCommand: AsyncParsableCommand {
             for await part in group { all += part }
             return all.sorted { $0.index < $1.index }
         }
-        let seconds = (ContinuousClock.now - started).secondsValue
+        let seconds = (ContinuousClock.now - started).seconds
         var table = OutputTable(columns: ["image", "width", "height", "cells", "error"])
         var failures = 0, cells = 0
         var stageTotal = StageTimings()
@@ -132,6 +132,4 @@ struct SegmentCommand: AsyncParsableCommand {
     }
 }
 
-extension Duration {
-    var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}
+
