@@ -45,11 +45,11 @@ $(INTEROP_VENV)/.installed:
 test-reliability: release
 	@bash scripts/test-reliability.sh $(CELLAR)
 
-## fuzz: mutate the formats/ files and read them under AddressSanitizer for FUZZ_SECONDS
+## fuzz: mutate the Tests/Corpus/formats files and read them under AddressSanitizer for FUZZ_SECONDS
 FUZZ_SECONDS ?= 180
 fuzz: deps
 	swift build --scratch-path .build-asan -Xswiftc -sanitize=address --product cellar-fuzz $(SWIFT_BUILD_FLAGS)
-	.build-asan/debug/cellar-fuzz $(FUZZ_SECONDS) ../shared/data/formats .build-asan/fuzz-out
+	.build-asan/debug/cellar-fuzz $(FUZZ_SECONDS) Tests/Corpus/formats .build-asan/fuzz-out
 
 demo: release
 	@bash scripts/demo.sh $(CELLAR)
