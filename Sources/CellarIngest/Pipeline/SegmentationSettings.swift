@@ -12,7 +12,7 @@ extension IngestSettings {
     ]
 
     /// `method` (`watershed`, the default, or `unet`) and `model` (a .safetensors path,
-    /// default the committed `Models/cellar-unet.safetensors`): the U-Net to use, or nil.
+    /// default the model built into the binary, `Models/cellar-unet.safetensors`): the U-Net to use, or nil.
     public func unetModel() throws(SettingsError) -> UNetModel? {
         let method = (segmentation["method"]?.string ?? "watershed").lowercased()
         let path = segmentation["model"]?.string
