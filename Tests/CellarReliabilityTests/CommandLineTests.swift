@@ -64,6 +64,17 @@ struct CommandLineTests {
         #expect(noRun.status == 2 && noRun.stderr.contains("no run 9"))
     }
 
+    /// A --dna-channel that the files do not have is named at the start, with the channels found.
+    @Test func aDNAChannelTheFilesLackIsNamedWithTheChannelsFound() throws {
+        let tmp = try TempDir(); defer { tmp.cleanup() }
+        try tmp.mkdir("acq/P1")
+        try syntheticTIFF(well: "A01", at: tmp.file("acq/P1/P1_A01_s1_w1.tif"))
+        let r = try Cellar.run(["ingest", tmp.file("acq"), "--db", tmp.file("s.db"), "--settle", "0", "--dna-channel", "3"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("plate P1: DNA channel 3 is not among its channels (1): its fields will fail"), "\(r.stderr)")
+        #expect(r.stdout.contains("has channel(s) 1 but no DNA image"), "\(r.stdout)")
+    }
+
     /// `cellar status` says, per plate, which channels it stored (numbers in numeric order).
     @Test func statusShowsTheChannelsOfEachPlate() throws {
         let tmp = try TempDir(); defer { tmp.cleanup() }
