@@ -11,8 +11,8 @@
 * formats/synth16_*    the offset16 field (cropped to 384 x 512) in the TIFF/PNG
   variants readers meet, and their rows of formats/FILES.tsv.
 
-These replace the Cell Tracking Challenge frames (whose terms of use do not allow
-redistribution) that the tests used for the same properties. Deterministic for a
+These replace the Cell Tracking Challenge frames (redistribution terms unclear) that
+the tests used for the same properties. Deterministic for a
 given numpy: the committed files are the reference, this script their provenance.
 """
 import hashlib
