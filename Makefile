@@ -40,7 +40,7 @@ MANUAL := .build/plugins/GenerateManual/outputs/cellar/cellar.1
 INSTALLED := bin/cellar share/man/man1/cellar.1 share/bash-completion/completions/cellar \
 	share/zsh/site-functions/_cellar share/fish/vendor_completions.d/cellar.fish
 install: release
-	@swift package generate-manual $(SWIFT_BUILD_FLAGS) >.build/generate-manual.log 2>&1 \
+	@rm -f $(MANUAL) && swift package generate-manual >.build/generate-manual.log 2>&1 \
 		|| echo "make install: no man page (swift package generate-manual failed: see .build/generate-manual.log)" >&2
 	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/man/man1" \
 		"$(DESTDIR)$(PREFIX)/share/bash-completion/completions" "$(DESTDIR)$(PREFIX)/share/zsh/site-functions" \
@@ -61,7 +61,7 @@ test-install: release
 	@bash scripts/test-install.sh
 
 ## test-standalone: a copy of the committed tree in a temporary folder with no ../shared
-## beside it passes `make test` (builds it anew in debug: ~5 min on 2 cores)
+## beside it passes `make test` (builds it anew in debug: 5-8 min on 2 cores)
 test-standalone:
 	@bash scripts/test-standalone.sh
 

@@ -35,7 +35,8 @@ grep -q "complete" "$PREFIX/share/bash-completion/completions/cellar" || fail "b
 grep -q "complete -c 'cellar'.*ingest" "$PREFIX/share/fish/vendor_completions.d/cellar.fish" || fail "fish completion"
 grep -q "cellar" "$PREFIX/share/man/man1/cellar.1" || fail "man page"
 if command -v man >/dev/null; then
-    man -l "$PREFIX/share/man/man1/cellar.1" 2>/dev/null | grep -q "ingest" || fail "man page has no ingest section"
+    # One page for every subcommand: the options of `cellar ingest` are in it.
+    man -l "$PREFIX/share/man/man1/cellar.1" 2>/dev/null | grep -q -- "--dna-channel" || fail "man page lacks cellar ingest's options"
 fi
 bash -c "source '$PREFIX/share/bash-completion/completions/cellar'" || fail "bash completion does not load"
 
