@@ -32,7 +32,9 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .target(name: "CConvKernels"),
-        .target(name: "CellarUNet", dependencies: ["CellarImage", "CellarSegment", "COpenBLAS", "CConvKernels"]),
+        // The committed model is embedded (EmbedFile plugin), so an installed `cellar` needs no source tree.
+        .target(name: "CellarUNet", dependencies: ["CellarImage", "CellarSegment", "COpenBLAS", "CConvKernels"],
+                exclude: ["EmbedFile.txt"], plugins: ["EmbedFile"]),
         .target(
             name: "CellarIngest",
             dependencies: [
@@ -62,6 +64,10 @@ let package = Package(
         .executableTarget(name: "EmbedSQLTool", path: "Plugins/EmbedSQLTool"),
         .plugin(name: "EmbedSQL", capability: .buildTool(), dependencies: ["EmbedSQLTool"],
                 path: "Plugins/EmbedSQL"),
+        // Build-tool plugin: files (the U-Net model) → base64 Swift string constants.
+        .executableTarget(name: "EmbedFileTool", path: "Plugins/EmbedFileTool"),
+        .plugin(name: "EmbedFile", capability: .buildTool(), dependencies: ["EmbedFileTool"],
+                path: "Plugins/EmbedFile"),
         .target(
             name: "CellarStore",
             dependencies: [

@@ -111,6 +111,10 @@ public final class IngestRunner: Sendable {
                 case .plateChannels(let plate, let channels, let dna):
                     let how = settings.channels == nil ? "found in its files" : "as configured"
                     logger.notice("plate \(plate): channels \(channels.map(\.name).joined(separator: ", ")) (\(how)), all measured; DNA channel \(dna?.name ?? "none")")
+                    if let dna, !channels.contains(dna) {
+                        let names = channels.map(\.name).joined(separator: ", ")
+                        logger.warning("plate \(plate): DNA channel \(dna.name) is not among its channels (\(names)): its fields will fail; give --dna-channel as the file names say it (one of \(names))")
+                    }
                 case .waiting(let count, let fields):
                     stats.withLock { $0.waiting = (count, fields) }
                 case .field(let field):
