@@ -65,7 +65,7 @@ public final class IngestRunner: Sendable {
         let run = RunInfo(version: options.version, parametersJSON: options.parametersJSON(channels: []), parametersHash: hash)
         let writer = try store.makeWriter(run: run, capacity: max(8, 4 * options.workers))
         let processed = try store.processedFields()
-        let events = try AcquisitionSource(root: root, settings: settings, logger: logger).events(watch: options.watch)
+        let events = try AcquisitionSource(root: root, settings: settings, shard: options.shard, logger: logger).events(watch: options.watch)
         let jobs = BoundedQueue<Job>(capacity: options.workers * options.queuePerWorker)
         let stats = Locked(RunStats())
         let stopRequested = state.withLock { s -> Bool in s.jobs = jobs; s.writer = writer; return s.stopped }
