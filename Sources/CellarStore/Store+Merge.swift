@@ -36,6 +36,25 @@ public struct MergeReport: Sendable {
     public var cellsPerSecond: Double { seconds > 0 ? Double(cells) / seconds : 0 }
 }
 
+/// What a merge copies: everything (`cellar merge`), or what a query over several databases
+/// needs (`CellarQuery` merges into a temporary database; see `Screen.open(paths:scope:)`).
+public struct MergeScope: Sendable, Hashable {
+    /// Only fields (and their cells) of this plate; every plate and well row is still copied.
+    public var plate: String?
+    /// Copy `cell` rows (false: plate, well, field, image, run and failure rows only).
+    public var cells: Bool
+    /// Copy `cell_mask` rows (only with `cells`).
+    public var masks: Bool
+
+    public init(plate: String? = nil, cells: Bool = true, masks: Bool = true) {
+        self.plate = plate
+        self.cells = cells
+        self.masks = masks && cells
+    }
+
+    public static let everything = MergeScope()
+}
+
 /// Schema name the input is attached under while it is merged or verified.
 private let source = "merge_src"
 
@@ -62,7 +81,9 @@ extension Store {
     ///
     /// Streaming: O(cells + masks) time; memory O(1) in cells (SQLite's page cache), O(fields)
     /// in the temporary mapping table.
-    public func merge(from input: String) throws(StoreError) -> MergeReport {
+    /// `scope` narrows what is copied (default: everything); a narrowed merge is for
+    /// temporary query databases only, not for merging shards.
+    public func merge(from input: String, scope: MergeScope = .everything) throws(StoreError) -> MergeReport {
         guard mode == .readWrite else { throw .writerClosed(reason: "\(path) is open read-only; merge needs it read-write") }
         let started = DispatchTime.now()
         try Self.refuseSameFile(input, output: path)
@@ -74,7 +95,7 @@ extension Store {
                 try db.execute(sql: "ATTACH DATABASE ? AS \(source)", arguments: [prepared.uri])
                 defer { try? db.execute(sql: "DETACH DATABASE \(source)") }
                 try db.inTransaction(.immediate) {
-                    report = try MergeStatements.run(db: db, report: report)
+                    report = try MergeStatements.run(db: db, report: report, scope: scope)
                     return .commit
                 }
             }
@@ -155,7 +176,7 @@ enum MergeStatements {
     // merge_field.action
     static let new = 0, replace = 1, unchanged = 2, keep = 3
 
-    static func run(db: Database, report: MergeReport) throws -> MergeReport {
+    static func run(db: Database, report: MergeReport, scope: MergeScope) throws -> MergeReport {
         var report = report
         let s = source
         try addMissingCellColumns(db)
@@ -227,7 +248,8 @@ enum MergeStatements {
             JOIN temp.merge_run mr ON mr.src_id = sf.run_id
             LEFT JOIN main.field f ON f.well_id = mw.id AND f.site = sf.site
             LEFT JOIN main.run r ON r.id = f.run_id
-            """)
+            WHERE ?1 IS NULL OR sp.name = ?1
+            """, arguments: [scope.plate])
         for row in try Row.fetchAll(db, sql: """
             SELECT plate, row, col, site, src_started, out_started, action FROM temp.merge_field
             WHERE action IN (\(replace), \(keep)) ORDER BY plate, row, col, site
@@ -277,6 +299,7 @@ enum MergeStatements {
 
         // Cells: ids shifted past OUT's largest, in the input's rowid order (OUT's b-tree is
         // only appended to); CROSS JOIN makes SQLite scan `cell` in order and look each field up.
+        guard scope.cells else { return try copyFailures(db: db, report: report) }
         let maxOut = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM main.cell") ?? 0
         let minIn = try Int64.fetchOne(db, sql: "SELECT coalesce(min(id), 1) FROM \(s).cell") ?? 1
         let offset = maxOut + 1 - minIn
@@ -290,7 +313,9 @@ enum MergeStatements {
             WHERE \(taken)
             """, arguments: [offset])
         report.cells = db.changesCount
-        if skipped == 0 {
+        if !scope.masks {
+            // Query databases without masks.
+        } else if skipped == 0 && scope.plate == nil {
             // Every field of the input is taken: every mask is (no join needed).
             try db.execute(sql: """
                 INSERT INTO main.cell_mask(cell_id, x, y, width, height, rle)
@@ -305,9 +330,13 @@ enum MergeStatements {
                 WHERE \(taken)
                 """, arguments: [offset])
         }
-        report.masks = db.changesCount
+        report.masks = scope.masks ? db.changesCount : 0
+        return try copyFailures(db: db, report: report)
+    }
 
-        // Failures: a log; a row already present (same path, reason, time, run) is not repeated.
+    /// Failures: a log; a row already present (same path, reason, time, run) is not repeated.
+    private static func copyFailures(db: Database, report: MergeReport) throws -> MergeReport {
+        let s = source
         try db.execute(sql: """
             INSERT INTO main.failure(path, reason, at, run_id)
             SELECT f.path, f.reason, f.at, mr.out_id FROM \(s).failure f JOIN temp.merge_run mr ON mr.src_id = f.run_id
@@ -315,6 +344,7 @@ enum MergeStatements {
                               WHERE o.path = f.path AND o.reason = f.reason AND o.at = f.at AND o.run_id = mr.out_id)
             ORDER BY f.id
             """)
+        var report = report
         report.failures = db.changesCount
         return report
     }
