@@ -122,7 +122,7 @@ import Testing
         _ = try out.merge(from: tmp.file("gfp.db"))
         let columns = try out.featureColumns()
         #expect(columns.contains("Nuclei_Intensity_MeanIntensity_GFP"))
-        let nulls = try out.reader.read { db in
+        let nulls = try await out.reader.read { db in
             try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM cell c JOIN field f ON f.id = c.field_id JOIN well w ON w.id = f.well_id
                 WHERE w.col = 2 AND c.Nuclei_Intensity_MeanIntensity_GFP IS NULL
@@ -143,7 +143,7 @@ import Testing
         defer { tmp.cleanup() }
         try await write(tmp.file("newer.db"), keys([(1, 1)], sites: 1))
         let q = try DatabaseQueue(path: tmp.file("newer.db"))
-        try q.write { db in try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('9999_future')") }
+        try await q.write { db in try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('9999_future')") }
         try q.close()
         let out = try Store.create(at: tmp.file("out.db"))
         #expect(throws: StoreError.newerSchema(path: tmp.file("newer.db"), unknownMigrations: ["9999_future"])) {
@@ -152,7 +152,7 @@ import Testing
 
         // An input with only the first migration (as an older Cellar wrote it).
         let old = try DatabaseQueue(path: tmp.file("old.db"))
-        try old.write { db in
+        try await old.write { db in
             try db.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
             try db.execute(sql: Schema.migrations[0].sql)
             try db.execute(sql: "INSERT INTO grdb_migrations VALUES (?)", arguments: [Schema.migrations[0].name])
