@@ -176,6 +176,17 @@ failed=$(sqlite3 "$WORK/merged.db" "SELECT count(*) FROM field WHERE status != '
 recorded=$(sqlite3 "$WORK/merged.db" "SELECT count(*) FROM failure WHERE path LIKE '%$(basename "$VICTIM")'")
 [ "$failed" = 0 ] || { say "$failed field(s) not done in the merged database"; exit 1; }
 [ "$recorded" = 1 ] || { say "the first attempt's failure should be recorded once in the merged log, found $recorded"; exit 1; }
+# Queries over the shard databases without merging answer exactly as over the merged one.
+for q in "counts --by field --format csv" "counts --plate P1 --grid" "summary --feature Area,MeanIntensity_DNA --format csv" \
+         "export --level cell --format csv" "export --level well --format tsv" "heatmap --plate P1 --format ascii"; do
+    # shellcheck disable=SC2086
+    "$CELLAR" $q --db "$WORK/shards" >"$WORK/several.txt"
+    # shellcheck disable=SC2086
+    "$CELLAR" $q --db "$WORK/merged.db" >"$WORK/one.txt"
+    cmp -s "$WORK/several.txt" "$WORK/one.txt" || { say "cellar $q differs between --db DIR and the merged database"; exit 1; }
+    [ -s "$WORK/one.txt" ] || { say "cellar $q printed nothing"; exit 1; }
+done
+say "counts, summary, export, heatmap over --db $WORK/shards equal those over the merged database"
 # Merging again changes nothing.
 before=$(sqlite3 "$WORK/merged.db" "SELECT (SELECT count(*) FROM cell), (SELECT count(*) FROM cell_mask), (SELECT count(*) FROM failure), (SELECT count(*) FROM run)")
 "$CELLAR" merge "$WORK/merged.db" "$WORK/shards" >/dev/null
