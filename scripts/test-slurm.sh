@@ -192,4 +192,20 @@ before=$(sqlite3 "$WORK/merged.db" "SELECT (SELECT count(*) FROM cell), (SELECT 
 "$CELLAR" merge "$WORK/merged.db" "$WORK/shards" >/dev/null
 after=$(sqlite3 "$WORK/merged.db" "SELECT (SELECT count(*) FROM cell), (SELECT count(*) FROM cell_mask), (SELECT count(*) FROM failure), (SELECT count(*) FROM run)")
 [ "$before" = "$after" ] || { say "a second merge changed counts: $before -> $after"; exit 1; }
+# A merge killed (SIGKILL) in the middle leaves OUT as before that input; rerunning completes it.
+"$CELLAR" bench store --cells 400000 --db "$WORK/big.db" >/dev/null
+cells_before=$(sqlite3 "$WORK/merged.db" "SELECT count(*) FROM cell")
+"$CELLAR" merge "$WORK/merged.db" "$WORK/big.db" >/dev/null 2>&1 &
+MERGE_PID=$!
+sleep 0.5
+kill -9 "$MERGE_PID" 2>/dev/null || true
+wait "$MERGE_PID" 2>/dev/null || true
+[ "$(sqlite3 "$WORK/merged.db" "PRAGMA integrity_check")" = ok ] || { say "killed merge left a damaged database"; exit 1; }
+cells_killed=$(sqlite3 "$WORK/merged.db" "SELECT count(*) FROM cell")
+[ "$cells_killed" = "$cells_before" ] || [ "$cells_killed" = $((cells_before + 400000)) ] \
+    || { say "killed merge left a partial input: $cells_killed cells (before: $cells_before)"; exit 1; }
+"$CELLAR" merge "$WORK/merged.db" "$WORK/shards" "$WORK/big.db" --verify >"$WORK/log/remerge.txt"
+[ "$(sqlite3 "$WORK/merged.db" "SELECT count(*) FROM cell")" = $((cells_before + 400000)) ] \
+    || { say "rerun after the kill did not complete the merge"; cat "$WORK/log/remerge.txt" >&2; exit 1; }
+say "merge killed with SIGKILL: $cells_killed cells ($([ "$cells_killed" = "$cells_before" ] && echo 'rolled back' || echo 'already committed')); rerun completed and verified"
 say "PASS in $(( $(date +%s) - START )) s: 4 shards (one failed and resubmitted) merged = single ingest"
