@@ -65,7 +65,7 @@ CPUS=$(nproc)
 export SLURM_CONF=$WORK/slurm.conf
 cat >"$SLURM_CONF" <<EOF
 ClusterName=cellartest
-SlurmctldHost=$HOST
+SlurmctldHost=$HOST(127.0.0.1)
 SlurmctldPort=$CTLD_PORT
 SlurmdPort=$SLURMD_PORT
 SlurmUser=root
@@ -94,7 +94,7 @@ InactiveLimit=0
 KillWait=5
 SlurmctldTimeout=30
 SlurmdTimeout=30
-NodeName=$HOST CPUs=$CPUS RealMemory=$MEM_MB State=UNKNOWN
+NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$CPUS RealMemory=$MEM_MB State=UNKNOWN
 PartitionName=cellar Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
 EOF
 # Slurm reads cgroup.conf beside slurm.conf when present; none is needed with linuxproc + task/none.

@@ -25,14 +25,17 @@ extension Screen {
         do { temporary = try TemporaryDatabase() } catch {
             throw .output(path: NSTemporaryDirectory(), reason: "cannot create a temporary database: \(error)")
         }
+        // The temporary database is an implementation detail: no "creating database" notes.
+        var quiet = logger
+        if quiet.logLevel < .notice { quiet.logLevel = .notice }
         do {
-            let store = try Store.create(at: temporary.path, logger: logger)
+            let store = try Store.create(at: temporary.path, logger: quiet)
             for path in paths {
                 let report = try store.merge(from: path, scope: scope)
                 logger.debug("read \(path): \(report.fieldsAdded) fields, \(report.cells) cells in \(report.seconds) s")
             }
             try store.close()
-            var screen = Screen(store: try Store.open(at: temporary.path, mode: .readOnly, logger: logger))
+            var screen = Screen(store: try Store.open(at: temporary.path, mode: .readOnly, logger: quiet))
             screen.temporary = temporary
             return screen
         } catch {

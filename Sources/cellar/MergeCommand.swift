@@ -71,7 +71,8 @@ struct MergeCommand: ParsableCommand {
 /// `--db A.db --db B.db` or `--db DIR`: the database files a command reads.
 enum DatabaseList {
     /// Files as given; a directory contributes its `*.db` files (sorted, not recursive).
-    /// `excluding` (the output of a merge) is left out. Missing paths are an error.
+    /// `excluding` (the output of a merge) is left out of folders and refused as a file.
+    /// Missing paths are an error.
     static func expand(_ paths: [String], excluding: String? = nil) throws -> [String] {
         let skip = excluding.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         var out: [String] = []
@@ -85,9 +86,13 @@ enum DatabaseList {
                 if names.isEmpty { throw ValidationErrorMessage("no *.db files in \(path)") }
                 out += names.map { (path as NSString).appendingPathComponent($0) }
             } else {
+                if URL(fileURLWithPath: path).standardizedFileURL.path == skip {
+                    throw ValidationErrorMessage("\(path) is the output database; list only the databases to merge into it")
+                }
                 out.append(path)
             }
         }
+        // A folder may hold the output too: it is not an input.
         return out.filter { URL(fileURLWithPath: $0).standardizedFileURL.path != skip }
     }
 }
