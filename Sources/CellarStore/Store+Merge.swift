@@ -207,17 +207,19 @@ enum MergeStatements {
             try db.execute(sql: "INSERT INTO temp.merge_run VALUES (?, ?, ?)", arguments: [srcID, outID, run[1]])
         }
 
-        // Plates and wells by name and position.
+        // Plates and wells by name and position. Every table is copied by the columns both
+        // databases have (a newer OUT has more; they take their defaults).
+        let plateList = try commonColumns("plate", db: db).filter { $0 != "id" }.map(quoteIdentifier).joined(separator: ", ")
+        let wellColumns = try commonColumns("well", db: db).filter { $0 != "id" && $0 != "plate_id" }
         let before = try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM main.plate) * 1000000000 + (SELECT count(*) FROM main.well)") ?? 0
         try db.execute(sql: """
-            INSERT INTO main.plate(name, layout, root, created_at)
-            SELECT name, layout, root, created_at FROM \(s).plate WHERE true
+            INSERT INTO main.plate(\(plateList)) SELECT \(plateList) FROM \(s).plate WHERE true
             ON CONFLICT(name) DO UPDATE SET created_at = min(created_at, excluded.created_at),
                 layout = coalesce(layout, excluded.layout), root = coalesce(root, excluded.root)
             """)
         try db.execute(sql: """
-            INSERT INTO main.well(plate_id, row, col, name)
-            SELECT mp.id, w.row, w.col, w.name FROM \(s).well w
+            INSERT INTO main.well(plate_id, \(wellColumns.map(quoteIdentifier).joined(separator: ", ")))
+            SELECT mp.id, \(wellColumns.map { "w." + quoteIdentifier($0) }.joined(separator: ", ")) FROM \(s).well w
             JOIN \(s).plate sp ON sp.id = w.plate_id JOIN main.plate mp ON mp.name = sp.name
             WHERE true ON CONFLICT(plate_id, row, col) DO NOTHING
             """)
@@ -262,20 +264,21 @@ enum MergeStatements {
         report.fieldsUnchanged = try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.merge_field WHERE action = \(unchanged)") ?? 0
         let skipped = try Int.fetchOne(db, sql: "SELECT count(*) FROM temp.merge_field WHERE action >= \(unchanged)") ?? 0
 
+        let fieldColumns = try commonColumns("field", db: db).filter { !["id", "well_id", "run_id"].contains($0) }
         // Replaced fields lose their rows (as the writer's clearField), then take the input's values.
         let replaced = "SELECT out_id FROM temp.merge_field WHERE action = \(replace)"
         try db.execute(sql: "DELETE FROM main.cell_mask WHERE cell_id IN (SELECT id FROM main.cell WHERE field_id IN (\(replaced)))")
         try db.execute(sql: "DELETE FROM main.cell WHERE field_id IN (\(replaced))")
         try db.execute(sql: "DELETE FROM main.image WHERE field_id IN (\(replaced))")
         try db.execute(sql: """
-            UPDATE main.field SET status = x.status, cell_count = x.cell_count, run_id = x.out_run, ingested_at = x.ingested_at
-            FROM (SELECT mf.out_id, sf.status, sf.cell_count, mf.out_run, sf.ingested_at
+            UPDATE main.field SET run_id = x.out_run, \(fieldColumns.filter { $0 != "site" }.map { "\(quoteIdentifier($0)) = x.\(quoteIdentifier($0))" }.joined(separator: ", "))
+            FROM (SELECT mf.out_id, mf.out_run, \(fieldColumns.map { "sf." + quoteIdentifier($0) }.joined(separator: ", "))
                   FROM temp.merge_field mf JOIN \(s).field sf ON sf.id = mf.src_id WHERE mf.action = \(replace)) AS x
             WHERE main.field.id = x.out_id
             """)
         try db.execute(sql: """
-            INSERT INTO main.field(well_id, site, status, cell_count, run_id, ingested_at)
-            SELECT mf.out_well, mf.site, sf.status, sf.cell_count, mf.out_run, sf.ingested_at
+            INSERT INTO main.field(well_id, run_id, \(fieldColumns.map(quoteIdentifier).joined(separator: ", ")))
+            SELECT mf.out_well, mf.out_run, \(fieldColumns.map { "sf." + quoteIdentifier($0) }.joined(separator: ", "))
             FROM temp.merge_field mf JOIN \(s).field sf ON sf.id = mf.src_id
             WHERE mf.action = \(new) ORDER BY mf.src_id
             """)
@@ -337,9 +340,10 @@ enum MergeStatements {
     /// Failures: a log; a row already present (same path, reason, time, run) is not repeated.
     private static func copyFailures(db: Database, report: MergeReport) throws -> MergeReport {
         let s = source
+        let columns = try commonColumns("failure", db: db).filter { $0 != "id" && $0 != "run_id" }
         try db.execute(sql: """
-            INSERT INTO main.failure(path, reason, at, run_id)
-            SELECT f.path, f.reason, f.at, mr.out_id FROM \(s).failure f JOIN temp.merge_run mr ON mr.src_id = f.run_id
+            INSERT INTO main.failure(run_id, \(columns.map(quoteIdentifier).joined(separator: ", ")))
+            SELECT mr.out_id, \(columns.map { "f." + quoteIdentifier($0) }.joined(separator: ", ")) FROM \(s).failure f JOIN temp.merge_run mr ON mr.src_id = f.run_id
             WHERE NOT EXISTS (SELECT 1 FROM main.failure o
                               WHERE o.path = f.path AND o.reason = f.reason AND o.at = f.at AND o.run_id = mr.out_id)
             ORDER BY f.id
