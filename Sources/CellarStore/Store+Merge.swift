@@ -276,12 +276,20 @@ enum MergeStatements {
                   FROM temp.merge_field mf JOIN \(s).field sf ON sf.id = mf.src_id WHERE mf.action = \(replace)) AS x
             WHERE main.field.id = x.out_id
             """)
+        // When every field of the input is new (the usual shard merge), new field ids are the
+        // input's shifted by one offset, so cells map their field_id arithmetically (no lookup).
+        let inputFields = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(s).field") ?? 0
+        let allNew = scope.plate == nil && report.fieldsAdded == inputFields
+        let fieldOffset = allNew
+            ? (try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM main.field") ?? 0) + 1
+                - (try Int64.fetchOne(db, sql: "SELECT coalesce(min(id), 1) FROM \(s).field") ?? 1)
+            : 0
         try db.execute(sql: """
-            INSERT INTO main.field(well_id, run_id, \(fieldColumns.map(quoteIdentifier).joined(separator: ", ")))
-            SELECT mf.out_well, mf.out_run, \(fieldColumns.map { "sf." + quoteIdentifier($0) }.joined(separator: ", "))
+            INSERT INTO main.field(id, well_id, run_id, \(fieldColumns.map(quoteIdentifier).joined(separator: ", ")))
+            SELECT CASE WHEN ?1 THEN sf.id + ?2 END, mf.out_well, mf.out_run, \(fieldColumns.map { "sf." + quoteIdentifier($0) }.joined(separator: ", "))
             FROM temp.merge_field mf JOIN \(s).field sf ON sf.id = mf.src_id
             WHERE mf.action = \(new) ORDER BY mf.src_id
-            """)
+            """, arguments: [allNew, fieldOffset])
         try db.execute(sql: """
             UPDATE temp.merge_field SET out_id = (SELECT f.id FROM main.field f WHERE f.well_id = out_well AND f.site = merge_field.site)
             WHERE action = \(new)
@@ -309,12 +317,20 @@ enum MergeStatements {
         let outColumns = try Schema.featureColumns(db)
         let inColumns = Set(try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('cell', '\(s)')"))
         let select = outColumns.map { inColumns.contains($0) ? "c." + quoteIdentifier($0) : "NULL" }.joined(separator: ", ")
-        try db.execute(sql: """
-            INSERT INTO main.cell(id, field_id, object_number, \(outColumns.map(quoteIdentifier).joined(separator: ", ")))
-            SELECT c.id + ?, mf.out_id, c.object_number, \(select)
-            FROM \(s).cell c CROSS JOIN temp.merge_field mf ON mf.src_id = c.field_id
-            WHERE \(taken)
-            """, arguments: [offset])
+        let cellList = outColumns.map(quoteIdentifier).joined(separator: ", ")
+        if allNew {
+            try db.execute(sql: """
+                INSERT INTO main.cell(id, field_id, object_number, \(cellList))
+                SELECT c.id + ?, c.field_id + ?, c.object_number, \(select) FROM \(s).cell c
+                """, arguments: [offset, fieldOffset])
+        } else {
+            try db.execute(sql: """
+                INSERT INTO main.cell(id, field_id, object_number, \(cellList))
+                SELECT c.id + ?, mf.out_id, c.object_number, \(select)
+                FROM \(s).cell c CROSS JOIN temp.merge_field mf ON mf.src_id = c.field_id
+                WHERE \(taken)
+                """, arguments: [offset])
+        }
         report.cells = db.changesCount
         if !scope.masks {
             // Query databases without masks.
