@@ -81,6 +81,7 @@ extension Store {
     ///
     /// Streaming: O(cells + masks) time; memory O(1) in cells (SQLite's page cache), O(fields)
     /// in the temporary mapping table.
+    ///
     /// `scope` narrows what is copied (default: everything); a narrowed merge is for
     /// temporary query databases only, not for merging shards.
     public func merge(from input: String, scope: MergeScope = .everything) throws(StoreError) -> MergeReport {
@@ -110,64 +111,6 @@ extension Store {
         let a = URL(fileURLWithPath: input).resolvingSymlinksInPath().path
         let b = URL(fileURLWithPath: output).resolvingSymlinksInPath().path
         if a == b { throw .sqlite(path: input, code: -1, message: "is the output database itself; list only the shard databases as inputs") }
-    }
-}
-
-/// An input database ready to ATTACH: its URI (read-only), or that of a migrated temporary copy.
-struct MergeSource {
-    var uri: String
-    var migrated: Bool
-    var temporaryDirectory: String?
-
-    func cleanUp() {
-        if let temporaryDirectory { try? FileManager.default.removeItem(atPath: temporaryDirectory) }
-    }
-
-    /// Checks the input (exists, SQLite, Cellar, not newer); an older schema is backed up into
-    /// a temporary directory and migrated there. O(1), or O(database size) for an older input.
-    static func prepare(_ input: String, logger: Logger) throws(StoreError) -> MergeSource {
-        do {
-            let store = try Store.open(at: input, mode: .readOnly, logger: logger)
-            try store.close()
-            return MergeSource(uri: readOnlyURI(input), migrated: false, temporaryDirectory: nil)
-        } catch .olderSchemaReadOnly(_, let pending) {
-            logger.notice("\(input) has an older schema (missing \(pending.joined(separator: ", "))); merging from a migrated temporary copy")
-        }
-        let directory = NSTemporaryDirectory() + "cellar-merge-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        let copy = directory + "/" + ((input as NSString).lastPathComponent)
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            var config = Configuration()
-            config.readonly = true
-            let from = try DatabaseQueue(path: readOnlyURI(input), configuration: config)
-            let to = try DatabaseQueue(path: copy)
-            try from.backup(to: to)
-            try to.close()
-            try from.close()
-        } catch {
-            try? FileManager.default.removeItem(atPath: directory)
-            throw Store.mapOpenError(error, path: input, mode: .readOnly)
-        }
-        do {
-            let migrated = try Store.open(at: copy, mode: .readWrite, logger: logger)
-            try migrated.close()
-        } catch {
-            try? FileManager.default.removeItem(atPath: directory)
-            throw error
-        }
-        return MergeSource(uri: readOnlyURI(copy), migrated: true, temporaryDirectory: directory)
-    }
-
-    /// `file:…?mode=ro`, plus `immutable=1` in a directory nobody may write without a `-wal`
-    /// (a read-only share: no process can be writing it; see `Store.open`).
-    static func readOnlyURI(_ path: String) -> String {
-        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-        var allowed = CharacterSet.urlPathAllowed
-        allowed.remove(charactersIn: "?#%")
-        let encoded = absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute
-        let directory = DatabaseFile.directory(of: absolute)
-        let immutable = access(directory, W_OK) != 0 && !DatabaseFile.exists(absolute + "-wal")
-        return "file:" + encoded + (immutable ? "?mode=ro&immutable=1" : "?mode=ro")
     }
 }
 
@@ -211,7 +154,8 @@ enum MergeStatements {
         // databases have (a newer OUT has more; they take their defaults).
         let plateList = try commonColumns("plate", db: db).filter { $0 != "id" }.map(quoteIdentifier).joined(separator: ", ")
         let wellColumns = try commonColumns("well", db: db).filter { $0 != "id" && $0 != "plate_id" }
-        let before = try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM main.plate) * 1000000000 + (SELECT count(*) FROM main.well)") ?? 0
+        let platesBefore = try Int.fetchOne(db, sql: "SELECT count(*) FROM main.plate") ?? 0
+        let wellsBefore = try Int.fetchOne(db, sql: "SELECT count(*) FROM main.well") ?? 0
         try db.execute(sql: """
             INSERT INTO main.plate(\(plateList)) SELECT \(plateList) FROM \(s).plate WHERE true
             ON CONFLICT(name) DO UPDATE SET created_at = min(created_at, excluded.created_at),
@@ -223,9 +167,8 @@ enum MergeStatements {
             JOIN \(s).plate sp ON sp.id = w.plate_id JOIN main.plate mp ON mp.name = sp.name
             WHERE true ON CONFLICT(plate_id, row, col) DO NOTHING
             """)
-        let after = try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM main.plate) * 1000000000 + (SELECT count(*) FROM main.well)") ?? 0
-        report.plates = after / 1_000_000_000 - before / 1_000_000_000
-        report.wells = after % 1_000_000_000 - before % 1_000_000_000
+        report.plates = (try Int.fetchOne(db, sql: "SELECT count(*) FROM main.plate") ?? 0) - platesBefore
+        report.wells = (try Int.fetchOne(db, sql: "SELECT count(*) FROM main.well") ?? 0) - wellsBefore
 
         // Fields: decide new / replace / unchanged / keep (later run wins; see Store.merge).
         try db.execute(sql: """
