@@ -114,7 +114,7 @@ say "one-node cluster up on $HOST (slurmctld :$CTLD_PORT, slurmd :$SLURMD_PORT) 
 DATA=$WORK/data
 "$CELLAR" synth "$DATA" --plate P1 --wells 24 --sites 2 --size 512 --no-truth >/dev/null
 "$CELLAR" ingest "$DATA" --db "$WORK/single.db" --settle 0 --workers 2 >"$WORK/log/single.txt" 2>&1
-say "single ingest: $(head -1 "$WORK/log/single.txt")"
+say "single ingest: $(grep "^ingested" "$WORK/log/single.txt")"
 
 # The shard of well B03 (task that will fail first), from the documented hash, in Python.
 VICTIM_WELL=B03
