@@ -1,9 +1,10 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Linux only: the watcher uses inotify, files are written through Glibc, locks are flock(2).
+// (No `platforms:` claim for Apple systems: the package does not build there.)
 let package = Package(
     name: "Cellar",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "cellar", targets: ["cellar"]),
         .library(name: "CellarImage", targets: ["CellarImage"]),

@@ -123,6 +123,22 @@ public enum AnyImage: Sendable, Equatable {
         }
     }
 
+    /// Smallest and largest pixel value (0, 0 for an empty image). O(width × height), one
+    /// vectorisable pass.
+    public var range: (min: Double, max: Double) {
+        func span<P: Comparable & Sendable>(_ p: [P], _ d: (P) -> Double) -> (Double, Double) {
+            guard var lo = p.first else { return (0, 0) }
+            var hi = lo
+            for v in p { lo = Swift.min(lo, v); hi = Swift.max(hi, v) }
+            return (d(lo), d(hi))
+        }
+        switch self {
+        case .uint8(let i): return span(i.pixels) { Double($0) }
+        case .uint16(let i): return span(i.pixels) { Double($0) }
+        case .float32(let i): return span(i.pixels) { Double($0) }
+        }
+    }
+
     /// Sum of all pixel values (as `Double`), handy for checksums and tests.
     public func pixelSum() -> Double {
         switch self {

@@ -10,23 +10,29 @@ public enum ImageFile {
     /// - Parameters:
     ///   - page: TIFF page (directory), 0 = first.
     ///   - channel: which sample of multi-channel files to keep (default first);
-    ///     `.luminance` mixes RGB PNGs.
+    ///     `.luminance` and `.maximum` combine R, G and B (8/16-bit colour files).
     /// - Throws: ``ImageError`` naming the file and the cause.
     /// - Complexity: O(width × height).
     public static func read(_ path: String, page: Int = 0, channel: ChannelSelection = .index(0),
                             maxDimension: Int = defaultMaxDimension) throws(ImageError) -> AnyImage {
+        var samples = 1
+        return try read(path, page: page, channel: channel, maxDimension: maxDimension, samplesPerPixel: &samples)
+    }
+
+    /// `read`, also telling how many samples per pixel the file holds (3 or 4: colour).
+    public static func read(_ path: String, page: Int = 0, channel: ChannelSelection,
+                            maxDimension: Int = defaultMaxDimension, samplesPerPixel: inout Int) throws(ImageError) -> AnyImage {
         let header = try FileHeader(path: path, count: 24)
         switch header.format {
         case .tiff, .bigTIFF:
-            var index = 0
-            if case .index(let k) = channel { index = k }
-            return try TIFFReader.read(path: path, header: header, page: page, channel: index, maxDimension: maxDimension)
+            return try TIFFReader.read(path: path, header: header, page: page, selection: channel, maxDimension: maxDimension,
+                                       samplesPerPixel: &samplesPerPixel)
         case .png:
             if let (w, h) = header.pngDimensions, w > maxDimension || h > maxDimension {
                 throw ImageError(path: path, kind: .tooLarge(width: w, height: h, limit: maxDimension))
             }
             if page != 0 { throw ImageError(path: path, kind: .noSuchPage(requested: page, pages: 1)) }
-            return try PNGCodec.read(path: path, channel: channel, maxDimension: maxDimension)
+            return try PNGCodec.read(path: path, channel: channel, maxDimension: maxDimension, samplesPerPixel: &samplesPerPixel)
         case nil:
             throw ImageError(path: path, kind: .notAnImage(describeMagic(header.bytes)))
         }
@@ -40,7 +46,7 @@ public enum ImageFile {
         let image: AnyImage
         switch header.format {
         case .tiff, .bigTIFF:
-            switch try TIFFReader.readAny(path: path, header: header, page: 0, channel: 0, maxDimension: maxDimension, allowUInt32: true) {
+            switch try TIFFReader.readAny(path: path, header: header, page: 0, selection: .index(0), maxDimension: maxDimension, allowUInt32: true) {
             case .labels32(let labels): return labels
             case .image(let decoded): image = decoded
             }

@@ -9,9 +9,13 @@ import CTIFF
 /// taken); classic and BigTIFF, either byte order. libtiff's messages are
 /// captured into the thrown ``ImageError``, never printed.
 enum TIFFReader {
-    /// Reads page `page`, sample `channel`. O(width × height).
-    static func read(path: String, header: FileHeader, page: Int, channel: Int, maxDimension: Int) throws(ImageError) -> AnyImage {
-        switch try readAny(path: path, header: header, page: page, channel: channel, maxDimension: maxDimension, allowUInt32: false) {
+    /// Reads page `page` as one channel chosen by `selection` (luminance and maximum combine
+    /// the first three samples of 8/16-bit colour pages; other pages keep sample 0).
+    /// `samplesPerPixel` receives the page's count. O(width × height × samples read).
+    static func read(path: String, header: FileHeader, page: Int, selection: ChannelSelection, maxDimension: Int,
+                     samplesPerPixel: inout Int) throws(ImageError) -> AnyImage {
+        switch try readAny(path: path, header: header, page: page, selection: selection, maxDimension: maxDimension,
+                           allowUInt32: false, samplesPerPixel: &samplesPerPixel) {
         case .image(let image): return image
         case .labels32: fatalError("unreachable: 32-bit labels not requested")
         }
@@ -20,8 +24,15 @@ enum TIFFReader {
     enum Decoded { case image(AnyImage), labels32(Image<UInt32>) }
 
     /// Like `read`, and with `allowUInt32` also 32-bit unsigned pages (label images).
-    static func readAny(path: String, header: FileHeader, page: Int, channel: Int, maxDimension: Int,
+    static func readAny(path: String, header: FileHeader, page: Int, selection: ChannelSelection, maxDimension: Int,
                         allowUInt32: Bool) throws(ImageError) -> Decoded {
+        var samples = 1
+        return try readAny(path: path, header: header, page: page, selection: selection, maxDimension: maxDimension,
+                           allowUInt32: allowUInt32, samplesPerPixel: &samples)
+    }
+
+    static func readAny(path: String, header: FileHeader, page: Int, selection: ChannelSelection, maxDimension: Int,
+                        allowUInt32: Bool, samplesPerPixel: inout Int) throws(ImageError) -> Decoded {
         if let offset = header.firstDirectoryOffset, offset >= UInt64(header.size) {
             throw ImageError(path: path, kind: .truncated("first directory at byte \(offset) but the file has \(header.size) bytes"))
         }
@@ -44,8 +55,16 @@ enum TIFFReader {
         }
         try checkChunkGeometry(info: info, path: path)
         try checkDataInsideFile(tif: tif, info: info, path: path, fileSize: header.size)
+        samplesPerPixel = info.samplesPerPixel
+        var channel = 0
+        if case .index(let k) = selection { channel = k }
         let sample = min(max(channel, 0), info.samplesPerPixel - 1)
+        let combines = info.samplesPerPixel >= 3 && selection != .index(channel)
         switch (info.bitsPerSample, info.sampleFormat) {
+        case (8, SAMPLEFORMAT_UINT) where combines:
+            return .image(.uint8(try decodeCombined(UInt8.self, tif: tif, info: info, selection: selection, path: path, messages: &messages)))
+        case (16, SAMPLEFORMAT_UINT) where combines:
+            return .image(.uint16(try decodeCombined(UInt16.self, tif: tif, info: info, selection: selection, path: path, messages: &messages)))
         case (8, SAMPLEFORMAT_UINT):
             return .image(.uint8(try decode(UInt8.self, tif: tif, info: info, sample: sample, path: path, messages: &messages)))
         case (16, SAMPLEFORMAT_UINT):
@@ -131,6 +150,27 @@ enum TIFFReader {
         if end > UInt64(fileSize) {
             throw ImageError(path: path, kind: .truncated("image data runs to byte \(end) but the file has \(fileSize) bytes"))
         }
+    }
+
+    /// Decodes samples 0, 1, 2 (R, G, B) and combines them per pixel (`combineRGB`).
+    /// O(width × height × 3).
+    static func decodeCombined<P: PixelValue & FixedWidthInteger>(
+        _ type: P.Type, tif: OpaquePointer, info: PageInfo, selection: ChannelSelection, path: String,
+        messages: inout cellar_tiff_messages
+    ) throws(ImageError) -> Image<P> {
+        let planes = [try decode(type, tif: tif, info: info, sample: 0, path: path, messages: &messages),
+                      try decode(type, tif: tif, info: info, sample: 1, path: path, messages: &messages),
+                      try decode(type, tif: tif, info: info, sample: 2, path: path, messages: &messages)]
+        let count = info.width * info.height
+        var rgb = [P](repeating: 0, count: count * 3)
+        for (k, plane) in planes.enumerated() {
+            for i in 0..<count { rgb[i * 3 + k] = plane.pixels[i] }
+        }
+        var out = Image<P>(width: info.width, height: info.height)
+        rgb.withUnsafeBufferPointer { samples in
+            out.pixels.withUnsafeMutableBufferPointer { combineRGB(samples, stride: 3, count: count, selection: selection, into: $0) }
+        }
+        return out
     }
 
     /// Decodes every strip or tile and copies sample `sample` into the image.

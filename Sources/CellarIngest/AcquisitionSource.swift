@@ -1,3 +1,5 @@
+import CellarStore
+import Foundation
 import Logging
 
 /// What an `AcquisitionSource` reports.
@@ -14,12 +16,18 @@ public enum IngestEvent: Sendable {
     case unmatched([String])
     /// A field waited `grace` without its DNA channel (it has `channels`).
     case missingDNA(FieldID, channels: [ChannelID])
-    /// `path` names the same field and channel as `kept`, which is used instead.
-    case duplicate(path: String, kept: String)
+    /// Several files name the same field and channel: the field is not processed.
+    case conflict(FieldConflict)
+    /// Files of `channel` on `plate` are left out: the configured channels do not list it.
+    case channelLeftOut(plate: String, channel: ChannelID)
     /// A scanned file left out of a one-shot ingest because it vanished or changed while
     /// settling (the caller records it, so `cellar ingest` never skips a file silently).
     case skipped(path: String, reason: String)
     case warning(String)
+    /// A plate's channel set is settled (configured, or learned from its files).
+    case plateChannels(plate: String, channels: [ChannelID], dna: ChannelID?)
+    /// Fields waiting for files (watching only; about once a second).
+    case waiting(count: Int, fields: [WaitingField])
 }
 
 /// The acquisition half of ingest: a folder the microscope writes into, turned into a
@@ -39,12 +47,18 @@ public struct AcquisitionSource: Sendable {
     /// nil = everything. Files of other shards are neither fields nor failures here.
     public let shard: Shard?
     let logger: Logger
+    /// Whether a file with this key and fingerprint is already stored (it needs no settling).
+    let isStored: @Sendable (FileKey, Fingerprint) -> Bool
 
     /// `settings` should already be merged with the root's `cellar.toml` by the caller.
     public init(root: String, settings: IngestSettings, shard: Shard? = nil,
-                logger: Logger = Logger(label: "cellar.ingest")) {
-        self.root = root; self.settings = settings; self.shard = shard; self.logger = logger
+                logger: Logger = Logger(label: "cellar.ingest"),
+                isStored: @escaping @Sendable (FileKey, Fingerprint) -> Bool = { _, _ in false }) {
+        self.root = root; self.settings = settings; self.shard = shard; self.logger = logger; self.isStored = isStored
     }
+
+    /// Files last modified this long ago are settled for a one-shot ingest (no wait).
+    static let settledAge: Duration = .seconds(60)
 
     /// Starts scanning (and watching, with `watch`). Without `watch` the stream ends after
     /// the scan's fields; with it, when the consumer stops or the task is cancelled.
@@ -63,6 +77,16 @@ public struct AcquisitionSource: Sendable {
         }
         out.onTermination = { _ in task.cancel(); watcher?.stop() }
         return stream
+    }
+
+    /// Whether the scanned files need the settle wait: some file is neither stored with this
+    /// fingerprint nor, for a one-shot ingest, untouched for ``settledAge``. O(files).
+    static func mustSettle(_ matched: [(file: ScannedFile, key: FileKey)], oneShot: Bool, now: Date,
+                           isStored: (FileKey, Fingerprint) -> Bool) -> Bool {
+        let oldest = Int64((now.timeIntervalSince1970 - settledAge.seconds) * 1e9)
+        return matched.contains { file, key in
+            !isStored(key, file.fingerprint) && !(oneShot && file.mtimeNanoseconds < oldest)
+        }
     }
 
     private enum Input: Sendable { case watch(WatchEvent), tick }
@@ -99,6 +123,12 @@ public struct AcquisitionSource: Sendable {
 
         // 2. Scan, choose the layout, settle, assemble.
         var (files, result) = scanner.listFiles()
+        let ignore = IgnoreRules(settings.ignore ?? [])
+        if !ignore.isEmpty {
+            let before = files.count
+            files.removeAll { ignore.matches($0.relativePath) }
+            if files.count < before { logger.info("ignored \(before - files.count) file(s) by the ignore rules \(ignore)") }
+        }
         if layout == nil {
             let images = files.filter { FileFilter.isImageName(fileName($0.relativePath)) }.map(\.relativePath)
             if let d = Layout.detect(images, candidates: Layout.presets(plateFormat: settings.effectivePlateFormat),
@@ -119,9 +149,27 @@ public struct AcquisitionSource: Sendable {
         out.yield(.scanned(matched: result.matched.count, unmatched: result.unmatched,
                            otherFiles: result.otherFiles, repeatedDirectories: result.repeatedDirectories))
         for e in result.errors { out.yield(.warning("cannot read \(e)")) }
+        if let layout {
+            for name in result.unmatched.prefix(20) {
+                logger.debug("\(name): no key from layout \(layout.name): \(layout.explain(name, rootName: rootName))")
+            }
+        }
+        let images = result.matched.count + result.unmatched.count
+        if images > 0, result.matched.isEmpty {
+            let example = result.unmatched.first.map { " (e.g. '\($0)')" } ?? ""
+            out.yield(.warning("none of the \(images) image file(s)\(example) matches "
+                + (layout.map { "the layout \($0.name)" } ?? "a known layout (\(Layout.presetNames.joined(separator: ", ")))")
+                + ": give --pattern REGEX with named groups (plate, well, site, channel; see README 'File names'), "
+                + "or --log-level debug to see why a name does not match"))
+        }
         if layout == nil { undetected = files.filter { FileFilter.isImageName(fileName($0.relativePath)) } }
         if !result.matched.isEmpty {
-            try? await Task.sleep(for: settings.effectiveSettle)
+            // Wait out the settle time only for files that may still be written: not for a file
+            // stored with this very fingerprint, nor (one-shot) for one untouched for a minute.
+            // Every file is re-stat'ed below either way, so its size is stable across the scan.
+            if Self.mustSettle(result.matched, oneShot: watcher == nil, now: Date(), isStored: isStored) {
+                try? await Task.sleep(for: settings.effectiveSettle)
+            }
             let now = ContinuousClock.now
             for (file, key) in result.matched {
                 let current = Fingerprint(ofFileAt: file.path)
@@ -135,11 +183,12 @@ public struct AcquisitionSource: Sendable {
                     continue
                 }
                 for f in assembler.add(file, key: key, at: now) { out.yield(.field(f)) }
-                for d in assembler.takeDuplicates() { out.yield(.duplicate(path: d.ignored.path, kept: d.kept.path)) }
+                report(&assembler, out: out)
             }
         }
         files = []
         for f in assembler.finishInitialScan(at: .now) { out.yield(.field(f)) }
+        report(&assembler, out: out)
         var reportedMissing = Set<FieldID>()
         if watcher == nil {
             // One-shot: nothing more will come, so decide every waiting field now.
@@ -154,6 +203,7 @@ public struct AcquisitionSource: Sendable {
         while let input = await it.next(), !Task.isCancelled {
             switch input {
             case let .watch(.ready(file)):
+                if ignore.matches(file.relativePath) { continue }
                 if layout == nil {
                     undetected.append(file)
                     let names = undetected.map(\.relativePath)
@@ -172,6 +222,9 @@ public struct AcquisitionSource: Sendable {
             case .watch(.started): break
             case .tick:
                 for f in assembler.tick(at: .now) { out.yield(.field(f)) }
+                report(&assembler, out: out)
+                let waiting = assembler.waiting(at: .now)
+                out.yield(.waiting(count: waiting.count, fields: waiting.fields))
                 for (id, chans) in assembler.missingDNA where !reportedMissing.contains(id) {
                     reportedMissing.insert(id)
                     out.yield(.missingDNA(id, channels: chans))
@@ -186,10 +239,17 @@ public struct AcquisitionSource: Sendable {
         if let shard, !shard.owns(file: file.relativePath, key: layout.key(for: file.relativePath, rootName: rootName)) { return }
         if let key = layout.key(for: file.relativePath, rootName: rootName) {
             for f in assembler.add(file, key: key, at: .now) { out.yield(.field(f)) }
-            for d in assembler.takeDuplicates() { out.yield(.duplicate(path: d.ignored.path, kept: d.kept.path)) }
+            report(&assembler, out: out)
         } else {
             out.yield(.unmatched([file.relativePath]))
         }
+    }
+
+    /// Hands on the assembler's conflicts and left-out channels.
+    private func report(_ assembler: inout FieldAssembler, out: AsyncStream<IngestEvent>.Continuation) {
+        for p in assembler.takeFixedPlates() { out.yield(.plateChannels(plate: p.plate, channels: p.channels, dna: p.dna)) }
+        for c in assembler.takeConflicts() { out.yield(.conflict(c)) }
+        for l in assembler.takeLeftOutChannels() { out.yield(.channelLeftOut(plate: l.plate, channel: l.channel)) }
     }
 
     private func fileName(_ rel: String) -> String {

@@ -1,3 +1,5 @@
+import CellarStore
+import Foundation
 /// A field whose images are all settled: what the pipeline segments.
 public struct AssembledField: Sendable, CustomStringConvertible {
     public let id: FieldID
@@ -16,11 +18,21 @@ public struct AssembledField: Sendable, CustomStringConvertible {
     public var description: String { "\(id) [\(channels.map(\.name).joined(separator: ","))]" }
 }
 
+/// Two or more files naming one field and channel (e.g. ground-truth label images named
+/// like the raw images in a sibling folder).
+public struct FieldConflict: Sendable, Hashable {
+    public let field: FieldID
+    public let channel: ChannelID
+    /// Every path claiming the slot, in the order they were found.
+    public let paths: [String]
+}
+
 /// Groups settled files into fields (plate, well, site, z, timepoint) and hands a field
 /// on once it has every channel of its plate's channel set.
 ///
 /// The channel set of a plate:
-/// - `channels` configured: that list, always.
+/// - `channels` configured: that list (plus a configured DNA channel), always; files of other
+///   channels are left out (``leftOutChannels`` says which, once per plate).
 /// - otherwise learned: every channel seen on the plate so far. It becomes **fixed**
 ///   when the initial scan ends (`finishInitialScan`) for plates the scan saw, or, for a
 ///   plate first seen while watching, when its first field is handed on. Before it is
@@ -76,7 +88,10 @@ public struct FieldAssembler: Sendable {
 
     /// The channel set a field of `plate` needs now (configured or learned), sorted.
     public func channelSet(forPlate plate: String) -> [ChannelID] {
-        if let configuredChannels { return configuredChannels.sorted() }
+        if let configuredChannels {
+            let withDNA = configuredDNA.map { configuredChannels.contains($0) ? configuredChannels : configuredChannels + [$0] }
+            return (withDNA ?? configuredChannels).sorted()
+        }
         return (plates[plate]?.channels ?? []).sorted()
     }
 
@@ -92,23 +107,66 @@ public struct FieldAssembler: Sendable {
         return set.first(where: \.looksLikeDNA) ?? set.first
     }
 
-    /// Files ignored because another path already supplies the same field and channel
-    /// (e.g. ground-truth label images named like the raw images); drained by `takeDuplicates`.
-    public private(set) var duplicates: [(ignored: ScannedFile, kept: ScannedFile)] = []
+    /// Two or more files that name the same field and channel, found since the last
+    /// `takeConflicts()`. Such a field is never handed on (again): nobody can tell which file
+    /// is the image, so neither is used, and the caller records the field as failed.
+    public private(set) var conflicts: [FieldConflict] = []
+    /// Fields with a conflict, and the paths claiming each conflicting channel.
+    private var conflicted: [FieldID: [ChannelID: [String]]] = [:]
+    /// Channels whose files were left out because `channels` does not list them, found since
+    /// the last `takeLeftOutChannels()` (each channel reported once per plate).
+    public private(set) var leftOutChannels: [(plate: String, channel: ChannelID)] = []
+    private var reportedLeftOut: Set<String> = []
 
-    /// Returns and clears ``duplicates``.
-    public mutating func takeDuplicates() -> [(ignored: ScannedFile, kept: ScannedFile)] {
-        defer { duplicates.removeAll() }
-        return duplicates
+    /// Returns and clears ``conflicts``.
+    public mutating func takeConflicts() -> [FieldConflict] {
+        defer { conflicts.removeAll() }
+        return conflicts
+    }
+
+    /// Returns and clears ``leftOutChannels``.
+    public mutating func takeLeftOutChannels() -> [(plate: String, channel: ChannelID)] {
+        defer { leftOutChannels.removeAll() }
+        return leftOutChannels
+    }
+
+    /// Whether a file of `channel` takes part in fields: always without configured channels,
+    /// else when listed (or the configured DNA channel).
+    public func uses(_ channel: ChannelID) -> Bool {
+        guard let configuredChannels else { return true }
+        return configuredChannels.contains(channel) || configuredDNA == channel
     }
 
     /// Adds one settled file; returns the fields it completes. O(channels).
-    /// A second file with the same field and channel under another path is not
-    /// used: the first one keeps the slot and the newcomer goes to ``duplicates``.
+    /// A file of a channel not in the configured `channels` is left out. A second file with
+    /// the same field and channel under another path makes the field a ``FieldConflict``:
+    /// neither file is used, now or later in this run.
     public mutating func add(_ file: ScannedFile, key: FileKey, at now: Instant) -> [AssembledField] {
         let id = key.field
+        guard uses(key.channel) else {
+            if reportedLeftOut.insert("\(id.plate)\u{0}\(key.channel.name.lowercased())").inserted {
+                leftOutChannels.append((id.plate, key.channel))
+            }
+            return []
+        }
+        if var claims = conflicted[id] {
+            var paths = claims[key.channel] ?? []
+            if !paths.contains(file.path) {
+                paths.append(file.path)
+                claims[key.channel] = paths
+                conflicted[id] = claims
+                if paths.count > 1 { conflicts.append(FieldConflict(field: id, channel: key.channel, paths: paths)) }
+            }
+            return []
+        }
         if let existing = emitted[id]?[key.channel] ?? pending[id]?.images[key.channel], existing.path != file.path {
-            duplicates.append((file, existing))
+            var claims = (emitted[id] ?? pending[id]?.images ?? [:]).mapValues { [$0.path] }
+            claims[key.channel] = [existing.path, file.path]
+            conflicted[id] = claims
+            pending[id] = nil
+            emitted[id] = nil
+            missingDNA[id] = nil
+            conflicts.append(FieldConflict(field: id, channel: key.channel, paths: [existing.path, file.path]))
             return []
         }
         var plate = plates[id.plate] ?? Plate()
@@ -128,16 +186,60 @@ public struct FieldAssembler: Sendable {
         pending[id] = p
         if !isChannelSetFixed(forPlate: id.plate), learnsFromLiveFiles,
            pending.keys.lazy.filter({ $0.plate == id.plate }).count >= 3 {
-            plates[id.plate]!.fixed = true
+            fix(id.plate)
             return decide(pending.keys.filter { $0.plate == id.plate }.sorted(), at: now)
         }
         return isChannelSetFixed(forPlate: id.plate) ? decide([id], at: now) : []
     }
 
+    /// Plates whose channel set became fixed since the last `takeFixedPlates()`, with the set
+    /// and the DNA channel: what the operator is told once per plate.
+    public private(set) var fixedPlates: [(plate: String, channels: [ChannelID], dna: ChannelID?)] = []
+
+    /// Returns and clears ``fixedPlates``.
+    public mutating func takeFixedPlates() -> [(plate: String, channels: [ChannelID], dna: ChannelID?)] {
+        defer { fixedPlates.removeAll() }
+        return fixedPlates
+    }
+
+    private mutating func fix(_ plate: String) {
+        guard plates[plate]?.fixed == false else { return }
+        plates[plate]!.fixed = true
+        fixedPlates.append((plate, channelSet(forPlate: plate), dnaChannel(forPlate: plate)))
+    }
+
+    /// The fields waiting for files, oldest first (at most `limit`), with the reason and when
+    /// the grace rule decides them, and how many wait in all. O(pending log pending).
+    public func waiting(at now: Instant, limit: Int = 50) -> (count: Int, fields: [WaitingField]) {
+        let wall = Date()
+        let ordered = pending.sorted { ($0.value.lastChange, $0.key) < ($1.value.lastChange, $1.key) }
+        let fields = ordered.prefix(limit).map { id, p -> WaitingField in
+            let present = p.images.keys.sorted()
+            let needed = channelSet(forPlate: id.plate)
+            let missing = needed.filter { p.images[$0] == nil }
+            let deadline = p.lastChange + grace
+            let until = wall.addingTimeInterval((deadline - now).seconds)
+            let reason: String
+            if let missingDNA = missingDNA[id] {
+                return WaitingField(field: id.description, present: missingDNA.map(\.name), missing: missing.map(\.name),
+                                    reason: "no DNA image (channel \(dnaChannel(forPlate: id.plate)?.name ?? "?")) after the grace period",
+                                    until: nil)
+            } else if !isChannelSetFixed(forPlate: id.plate) {
+                reason = "learning plate \(id.plate)'s channels (so far \(needed.map(\.name).joined(separator: ", "))): "
+                    + "decided after the grace period without new files, or when a third field's files arrive"
+            } else {
+                reason = "waiting for channel(s) \(missing.map(\.name).joined(separator: ", ")); handed on without them after the grace period"
+            }
+            return WaitingField(field: id.description, present: present.map(\.name), missing: missing.map(\.name),
+                                reason: reason, until: until)
+        }
+        return (pending.count, fields)
+    }
+
     /// Ends the initial scan: every plate seen so far gets its learned channel set fixed,
     /// and the fields complete under it are returned.
     public mutating func finishInitialScan(at now: Instant) -> [AssembledField] {
-        for name in plates.keys { plates[name]!.fixed = true }
+        for name in plates.keys.sorted() { fix(name) }
         learnsFromLiveFiles = true
         return decide(pending.keys.sorted(), at: now)
     }
@@ -169,7 +271,7 @@ public struct FieldAssembler: Sendable {
                 continue
             }
             if (complete && fixed) || quiet {
-                if !fixed { plates[id.plate]!.fixed = true; fixedNow.insert(id.plate) }
+                if !fixed { fix(id.plate); fixedNow.insert(id.plate) }
                 if let f = assemble(id, images: p.images) { out.append(f) }
                 pending[id] = nil
                 emitted[id] = p.images

@@ -1,3 +1,4 @@
+import CellarImage
 import Foundation
 import TOMLKit
 
@@ -69,6 +70,7 @@ public enum SettingsError: Error, Sendable, Equatable, CustomStringConvertible {
 /// ```toml
 /// layout = "imagexpress"      # auto (default), imagexpress, opera, yokogawa, arrayscan, incell, scanr, regex
 /// pattern = '(?<plate>.+)_(?<well>[A-P]\d\d)_s(?<site>\d)_w(?<channel>\d)\.tif'   # with layout = "regex"
+/// well = "B03"                # the well of every file, for a pattern without a well group
 /// dna_channel = "1"           # default: a channel named like a DNA stain, else the lowest
 /// channels = ["1", "2"]       # default: learned per plate (see FieldAssembler)
 /// plate_format = 384          # 96 (default), 384, 1536: ScanR well indices
@@ -76,6 +78,8 @@ public enum SettingsError: Error, Sendable, Equatable, CustomStringConvertible {
 /// poll_interval = 2.0         # seconds; watch mode "poll" or a network share
 /// grace = 30.0                # seconds a field may wait for channels before it is decided
 /// watch = "auto"              # auto, inotify, poll
+/// ignore = ["*_groundtruth/*"]  # paths (relative to the root) never looked at; `*` matches `/` too
+/// rgb = "max"                 # colour images → one channel: red, green, blue, luminance, max (default)
 /// [segmentation]              # opaque here: the pipeline maps it
 /// sigma = 2.0
 /// ```
@@ -84,6 +88,8 @@ public struct IngestSettings: Sendable, Equatable {
     public var layout: String?
     /// Custom regex (implies layout `regex` when layout is unset).
     public var pattern: String?
+    /// The well of every file, for a pattern without a well group (`B03`).
+    public var well: String?
     public var dnaChannel: ChannelID?
     public var channels: [ChannelID]?
     public var plateFormat: PlateFormat?
@@ -92,8 +98,14 @@ public struct IngestSettings: Sendable, Equatable {
     public var grace: Duration?
     /// `auto`, `inotify` or `poll`.
     public var watch: String?
+    /// Globs of paths (relative to the root) to leave alone; see `IgnoreRules`.
+    public var ignore: [String]?
+    /// How an RGB image becomes the one channel Cellar segments and measures (nil: `max`).
+    public var rgb: RGBConversion?
     /// The `[segmentation]` table, uninterpreted; keys from flags win key by key.
     public var segmentation: [String: SettingValue]
+    /// The `cellar.toml` these settings were merged with, when there was one (errors name it).
+    public var tomlPath: String?
 
     public init(layout: String? = nil, pattern: String? = nil, dnaChannel: ChannelID? = nil,
                 channels: [ChannelID]? = nil, plateFormat: PlateFormat? = nil,
@@ -107,21 +119,32 @@ public struct IngestSettings: Sendable, Equatable {
 
     public static let fileName = "cellar.toml"
     static let tomlKeys: Set<String> = ["layout", "pattern", "dna_channel", "channels", "plate_format",
-                                        "settle", "poll_interval", "grace", "watch", "segmentation"]
+                                        "settle", "poll_interval", "grace", "watch", "ignore", "rgb", "well", "segmentation"]
 
     public var effectivePlateFormat: PlateFormat { plateFormat ?? .wells96 }
     public var effectiveSettle: Duration { settle ?? .seconds(2) }
     public var effectivePollInterval: Duration { pollInterval ?? .seconds(2) }
     public var effectiveGrace: Duration { grace ?? .seconds(30) }
+    public var effectiveRGB: RGBConversion { rgb ?? .max }
     /// True when the layout must be detected from the files.
     public var wantsAutoLayout: Bool {
         (layout == nil || layout?.lowercased() == "auto") && pattern == nil
     }
 
     /// The configured layout, or nil for auto-detection.
+    /// A `pattern` with a vendor layout is refused (the pattern would be ignored); so is a
+    /// `well` without a pattern.
     public func resolvedLayout() throws(LayoutError) -> Layout? {
+        if let layout, pattern != nil, !["regex", "custom", "auto"].contains(layout.lowercased()) {
+            throw .invalidPattern(pattern!, reason: "--pattern is used by the regex layout only, not with --layout \(layout); "
+                                  + "drop --layout (or say --layout regex)")
+        }
+        if well != nil, pattern == nil {
+            throw .missingGroups("(none)", needed: "a --pattern: --well fixes the well of a pattern without a well group")
+        }
         if wantsAutoLayout { return nil }
-        return try Layout.named(layout ?? "regex", pattern: pattern, plateFormat: effectivePlateFormat)
+        return try Layout.named(layout.flatMap { $0.lowercased() == "auto" ? nil : $0 } ?? "regex", pattern: pattern,
+                                plateFormat: effectivePlateFormat, well: well)
     }
 
     /// The watch mode these settings ask for.
@@ -143,7 +166,9 @@ public struct IngestSettings: Sendable, Equatable {
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw .unreadable(path: path, reason: error.localizedDescription)
         }
-        return merged(with: try Self.parse(toml: text, path: path))
+        var merged = merged(with: try Self.parse(toml: text, path: path))
+        merged.tomlPath = path
+        return merged
     }
 
     /// `merged(withTOMLAt:)` for `<root>/cellar.toml`.
@@ -156,6 +181,7 @@ public struct IngestSettings: Sendable, Equatable {
         var m = self
         m.layout = layout ?? other.layout
         m.pattern = pattern ?? other.pattern
+        m.well = well ?? other.well
         m.dnaChannel = dnaChannel ?? other.dnaChannel
         m.channels = channels ?? other.channels
         m.plateFormat = plateFormat ?? other.plateFormat
@@ -163,6 +189,8 @@ public struct IngestSettings: Sendable, Equatable {
         m.pollInterval = pollInterval ?? other.pollInterval
         m.grace = grace ?? other.grace
         m.watch = watch ?? other.watch
+        m.ignore = ignore.map { $0 + (other.ignore ?? []) } ?? other.ignore
+        m.rgb = rgb ?? other.rgb
         m.segmentation = other.segmentation.merging(segmentation) { _, flag in flag }
         return m
     }
@@ -190,7 +218,18 @@ public struct IngestSettings: Sendable, Equatable {
             switch key {
             case "layout": s.layout = try str()
             case "pattern": s.pattern = try str()
+            case "well": s.well = try str()
             case "watch": s.watch = try str()
+            case "ignore":
+                guard let a = v.array, Array(a).allSatisfy({ $0.string != nil }) else {
+                    throw .wrongType(path: path, key: key, expected: "an array of glob strings")
+                }
+                s.ignore = Array(a).compactMap(\.string)
+            case "rgb":
+                guard let c = RGBConversion(rawValue: try str().lowercased()) else {
+                    throw .invalidValue(path: path, key: key, reason: "use \(RGBConversion.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                s.rgb = c
             case "dna_channel": s.dnaChannel = ChannelID(v.string ?? v.int.map { String($0) } ?? "")
                 if s.dnaChannel?.name.isEmpty ?? true { throw .wrongType(path: path, key: key, expected: "a channel name") }
             case "channels":
@@ -213,5 +252,16 @@ public struct IngestSettings: Sendable, Equatable {
             }
         }
         return s
+    }
+}
+
+extension RGBConversion {
+    /// How the conversion is described to the operator.
+    public var explanation: String {
+        switch self {
+        case .red, .green, .blue: "the \(rawValue) channel"
+        case .luminance: "luminance (0.299 R + 0.587 G + 0.114 B)"
+        case .max: "the largest of R, G and B per pixel"
+        }
     }
 }

@@ -138,9 +138,18 @@ public struct Layout: Sendable, CustomStringConvertible {
     /// Lower-case preset name (`imagexpress`, `opera`, …, `regex`).
     public let name: String
     let parse: @Sendable (_ path: PathParts) -> FileKey?
+    let explainMismatch: (@Sendable (_ path: PathParts) -> String)?
 
-    init(name: String, parse: @escaping @Sendable (PathParts) -> FileKey?) {
-        self.name = name; self.parse = parse
+    init(name: String, parse: @escaping @Sendable (PathParts) -> FileKey?,
+         explain: (@Sendable (PathParts) -> String)? = nil) {
+        self.name = name; self.parse = parse; self.explainMismatch = explain
+    }
+
+    /// Why `relativePath` gets no key, in words (for the debug log).
+    public func explain(_ relativePath: String, rootName: String? = nil) -> String {
+        let parts = PathParts(relativePath, rootName: rootName)
+        if parse(parts) != nil { return "matches" }
+        return explainMismatch?(parts) ?? "not a \(name) file name"
     }
 
     public var description: String { name }

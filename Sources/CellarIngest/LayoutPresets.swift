@@ -1,5 +1,5 @@
 /// Vendor presets. Every pattern is matched case-insensitively against the file name
-/// (never the folders), `.tif` or `.tiff`; folders only supply what the name lacks.
+/// (never the folders), `.tif`, `.tiff` or `.png`; folders only supply what the name lacks.
 extension Layout {
     private static let guid = #"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}"#
 
@@ -18,7 +18,7 @@ extension Layout {
     /// - `TimePoint_N` / `ZStep_N` folders give timepoint / z.
     /// - Thumbnails (`_thumb`) are not this layout's (nil).
     public static let imageXpress: Layout = {
-        let p = preset(#"(?:(?<plate>.+)_)?(?<well>[A-Z]{1,2}\d{2})(?:_s(?<site>\d+))?(?:_w(?<channel>\d+?))?(?:_?\[?"# + guid + #"\]?)?\.tiff?"#)
+        let p = preset(#"(?:(?<plate>.+)_)?(?<well>[A-Z]{1,2}\d{2})(?:_s(?<site>\d+))?(?:_w(?<channel>\d+?))?(?:_?\[?"# + guid + #"\]?)?\.(?:tiff?|png)"#)
         let builder = GroupKeyBuilder()
         return Layout(name: "imagexpress") { parts in
             if parts.fileName.lowercased().contains("_thumb") { return nil }
@@ -34,7 +34,7 @@ extension Layout {
     /// `p` plane → z, `ch` channel, `sk` → timepoint. Plate from the folder
     /// (`Plate__2019-…` → `Plate`).
     public static let opera: Layout = {
-        let p = preset(#"r(?<row>\d+)c(?<col>\d+)f(?<site>\d+)(?:p(?<z>\d+))?-ch(?<channel>\d+)(?:sk(?<t>\d+))?(?:fk\d+)?(?:fl\d+)?\.tiff?"#)
+        let p = preset(#"r(?<row>\d+)c(?<col>\d+)f(?<site>\d+)(?:p(?<z>\d+))?-ch(?<channel>\d+)(?:sk(?<t>\d+))?(?:fk\d+)?(?:fl\d+)?\.(?:tiff?|png)"#)
         let builder = GroupKeyBuilder()
         return Layout(name: "opera") { parts in
             p.match(parts.fileName).flatMap { builder.key($0, parts: parts) }
@@ -44,7 +44,7 @@ extension Layout {
     /// Yokogawa CellVoyager CV7000/CV8000: `<plate>_<well>_T0001F001L01A01Z01C01.tif` —
     /// `T` timepoint, `F` site, `Z` z, `C` channel (`C01` → `1`); `L`/`A` ignored.
     public static let yokogawa: Layout = {
-        let p = preset(#"(?:(?<plate>.+)_)?(?<well>[A-Z]{1,2}\d{2})_T(?<t>\d+)F(?<site>\d+)L\d+A\d+Z(?<z>\d+)C(?<channel>\d+)\.tiff?"#)
+        let p = preset(#"(?:(?<plate>.+)_)?(?<well>[A-Z]{1,2}\d{2})_T(?<t>\d+)F(?<site>\d+)L\d+A\d+Z(?<z>\d+)C(?<channel>\d+)\.(?:tiff?|png)"#)
         let builder = GroupKeyBuilder()
         return Layout(name: "yokogawa") { parts in
             p.match(parts.fileName).flatMap { builder.key($0, parts: parts) }
@@ -55,7 +55,7 @@ extension Layout {
     /// (`MFGTMP_140206180002_A01f00d0.TIF`) — the prefix is the plate, `f00` is site 1
     /// (the vendor counts fields from 0, Cellar from 1), `d0` is channel `0`. A trailing GUID is allowed.
     public static let arrayScan: Layout = {
-        let p = preset(#"(?:(?<plate>.+)_)?(?<well>[A-Z]{1,2}\d{2})f(?<site>\d+)d(?<channel>\d+)(?:_?\[?"# + guid + #"\]?)?\.tiff?"#)
+        let p = preset(#"(?:(?<plate>.+)_)?(?<well>[A-Z]{1,2}\d{2})f(?<site>\d+)d(?<channel>\d+)(?:_?\[?"# + guid + #"\]?)?\.(?:tiff?|png)"#)
         let builder = GroupKeyBuilder(siteOffset: 1)
         return Layout(name: "arrayscan") { parts in
             p.match(parts.fileName).flatMap { builder.key($0, parts: parts) }
@@ -67,7 +67,7 @@ extension Layout {
     /// when excitation and emission agree (`DAPI`), else `<ex> - <em>` (`Blue - FITC`);
     /// without `wv` it is `1`. Plate from the folder.
     public static let inCell: Layout = {
-        let p = preset(#"(?<row>[A-Z]{1,2}) - (?<col>\d+)\(fld (?<site>\d+)(?: wv (?<ex>[^)]*?) - (?<em>[^)]*?))?(?: z (?<z>\d+))?(?: time (?<t>\d+)[^)]*)?\)\.tiff?"#)
+        let p = preset(#"(?<row>[A-Z]{1,2}) - (?<col>\d+)\(fld (?<site>\d+)(?: wv (?<ex>[^)]*?) - (?<em>[^)]*?))?(?: z (?<z>\d+))?(?: time (?<t>\d+)[^)]*)?\)\.(?:tiff?|png)"#)
         let builder = GroupKeyBuilder()
         return Layout(name: "incell") { parts in
             guard let g = p.match(parts.fileName) else { return nil }
@@ -85,7 +85,7 @@ extension Layout {
     /// timepoint as written (0-based), the channel is the name after the last `--`.
     /// Plate from the folder (`<experiment>/data/…` → `<experiment>`).
     public static func scanR(plateFormat: PlateFormat = .wells96) -> Layout {
-        let p = preset(#"(?<prefix>[^-]*)--W(?<wellIndex>\d+)--P(?<site>\d+)(?:--Z(?<z>\d+))?(?:--T(?<t>\d+))?--(?<channel>.+?)\.tiff?"#)
+        let p = preset(#"(?<prefix>[^-]*)--W(?<wellIndex>\d+)--P(?<site>\d+)(?:--Z(?<z>\d+))?(?:--T(?<t>\d+))?--(?<channel>.+?)\.(?:tiff?|png)"#)
         let builder = GroupKeyBuilder(plateFormat: plateFormat)
         return Layout(name: "scanr") { parts in
             guard var g = p.match(parts.fileName) else { return nil }
@@ -100,18 +100,34 @@ extension Layout {
     /// (`(?<name>…)`; Python's `(?P<name>…)` is accepted). The pattern must match the
     /// whole file name, case-insensitively — or, when it contains `/`, the whole
     /// relative path. Plate falls back to the folder like the presets.
-    public static func regex(_ pattern: String, plateFormat: PlateFormat = .wells96) throws(LayoutError) -> Layout {
+    public static func regex(_ pattern: String, plateFormat: PlateFormat = .wells96,
+                             well fixedWell: String? = nil) throws(LayoutError) -> Layout {
         let p = try NamedPattern(pattern)
         let names = Set(p.groupNames.map { $0.lowercased() })
+        var builder = GroupKeyBuilder(plateFormat: plateFormat)
+        if let fixedWell {
+            guard let position = WellName.parse(fixedWell) else {
+                throw .invalidPattern(pattern, reason: "--well '\(fixedWell)' is not a well name like B03")
+            }
+            builder.fixedWell = position
+        }
         guard names.contains("well") || names.contains("wellindex")
                 || (names.contains("row") && (names.contains("col") || names.contains("column")))
-        else { throw .missingGroups(pattern, needed: "well, or row and col, or wellIndex") }
-        let builder = GroupKeyBuilder(plateFormat: plateFormat)
+                || fixedWell != nil
+        else { throw .missingGroups(pattern, needed: "well, or row and col, or wellIndex (or give the well with --well B03)") }
         let wholePath = pattern.contains("/")
-        return Layout(name: "regex") { parts in
-            let subject = wholePath ? (parts.folders + [parts.fileName]).joined(separator: "/") : parts.fileName
-            return p.match(subject).flatMap { builder.key($0, parts: parts) }
+        @Sendable func subject(_ parts: PathParts) -> String {
+            wholePath ? (parts.folders + [parts.fileName]).joined(separator: "/") : parts.fileName
         }
+        let keys = builder
+        return Layout(name: "regex", parse: { parts in
+            p.match(subject(parts)).flatMap { keys.key($0, parts: parts) }
+        }, explain: { parts in
+            guard let g = p.match(subject(parts)) else {
+                return "'\(subject(parts))' does not match the pattern \(pattern) (whole \(wholePath ? "path" : "file name"), case-insensitive)"
+            }
+            return keys.explain(g, parts: parts) ?? "matches"
+        })
     }
 
     /// Every preset, in the order auto-detection breaks ties.
@@ -125,7 +141,7 @@ extension Layout {
     /// A preset by name (case-insensitive; `operetta`, `cv7000`, `cv8000`, `cellomics`,
     /// `incell` aliases accepted); `regex` needs `pattern`.
     public static func named(_ name: String, pattern: String? = nil,
-                             plateFormat: PlateFormat = .wells96) throws(LayoutError) -> Layout {
+                             plateFormat: PlateFormat = .wells96, well: String? = nil) throws(LayoutError) -> Layout {
         switch name.lowercased().replacingOccurrences(of: "-", with: "").replacingOccurrences(of: "_", with: "") {
         case "imagexpress", "metaxpress", "ixm": return imageXpress
         case "opera", "operetta", "phenix", "harmony": return opera
@@ -135,7 +151,7 @@ extension Layout {
         case "scanr": return scanR(plateFormat: plateFormat)
         case "regex", "custom":
             guard let pattern else { throw .missingGroups("(none)", needed: "a pattern for the regex layout") }
-            return try regex(pattern, plateFormat: plateFormat)
+            return try regex(pattern, plateFormat: plateFormat, well: well)
         default:
             throw .unknownLayout(name, known: presetNames)
         }

@@ -233,3 +233,17 @@ enum FileStat {
 
     static func isDirectory(_ path: String) -> Bool { directoryID(of: path) != nil }
 }
+
+/// `ignore` globs of `cellar.toml` / `--ignore`: a file whose path relative to the root
+/// matches one is not looked at (shell wildcards, `*` also matching `/`; e.g.
+/// `*_groundtruth/*`, `*.png`, `thumbs/*`). Case-sensitive, as file systems are.
+struct IgnoreRules: Sendable, CustomStringConvertible {
+    let patterns: [String]
+    init(_ patterns: [String]) { self.patterns = patterns }
+    var isEmpty: Bool { patterns.isEmpty }
+    /// O(patterns × path length).
+    func matches(_ relativePath: String) -> Bool {
+        patterns.contains { fnmatch($0, relativePath, 0) == 0 }
+    }
+    var description: String { patterns.map { "\"\($0)\"" }.joined(separator: ", ") }
+}

@@ -11,6 +11,22 @@
 ///
 /// So `FeatureSet(channels: ["DNA"]).columnNames.count == 25 + 14 = 39`.
 public struct FeatureSet: Sendable, Hashable {
+    /// Every column's identity, in table order (``columnNames`` are their `columnName`s).
+    public var features: [FeatureID] { Self.features(objectName: objectName, channels: channels) }
+
+    static func features(objectName: String, channels: [String]) -> [FeatureID] {
+        var out = [FeatureID(compartment: objectName, category: "Number", name: "Object_Number"),
+                   FeatureID(compartment: objectName, category: "Location", name: "Center_X"),
+                   FeatureID(compartment: objectName, category: "Location", name: "Center_Y")]
+        out += ShapeFeature.allCases.map { FeatureID(compartment: objectName, category: "AreaShape", name: $0.rawValue) }
+        for c in channels {
+            out += IntensityFeature.allCases.map { FeatureID(compartment: objectName, category: "Intensity", name: $0.rawValue, channel: c) }
+            out.append(FeatureID(compartment: objectName, category: "Location", name: "CenterMassIntensity_X", channel: c))
+            out.append(FeatureID(compartment: objectName, category: "Location", name: "CenterMassIntensity_Y", channel: c))
+        }
+        return out
+    }
+
     /// CellProfiler's object name, the column prefix ("Nuclei" by default).
     public let objectName: String
     /// Channel (image) names, the column suffixes of the per-channel features.
@@ -21,16 +37,7 @@ public struct FeatureSet: Sendable, Hashable {
     public init(objectName: String = "Nuclei", channels: [String]) {
         self.objectName = objectName
         self.channels = channels
-        var names = ["\(objectName)_Number_Object_Number",
-                     "\(objectName)_Location_Center_X",
-                     "\(objectName)_Location_Center_Y"]
-        for f in ShapeFeature.allCases { names.append("\(objectName)_AreaShape_\(f.rawValue)") }
-        for c in channels {
-            for f in IntensityFeature.allCases { names.append("\(objectName)_Intensity_\(f.rawValue)_\(c)") }
-            names.append("\(objectName)_Location_CenterMassIntensity_X_\(c)")
-            names.append("\(objectName)_Location_CenterMassIntensity_Y_\(c)")
-        }
-        self.columnNames = names
+        self.columnNames = Self.features(objectName: objectName, channels: channels).map(\.columnName)
     }
 
     /// Number of columns: 25 + 14 × channels.
@@ -58,8 +65,30 @@ public struct FeatureSet: Sendable, Hashable {
         fixedColumnCount + channel * columnsPerChannel + IntensityFeature.allCases.count + (y ? 1 : 0)
     }
 
+    /// Column of a feature, or nil when the set has no such feature.
+    public func column(of feature: FeatureID) -> Int? { columnNames.firstIndex(of: feature.columnName) }
+
     /// Index of a column by name, or nil.
     public func index(of name: String) -> Int? { columnNames.firstIndex(of: name) }
+}
+
+/// A feature's stable identity: compartment (object set: `Nuclei`, later `Cells`, `Cytoplasm`),
+/// CellProfiler category and name, and the channel of per-channel features. Its column name
+/// is CellProfiler's: `<compartment>_<category>_<name>[_<channel>]`.
+public struct FeatureID: Hashable, Sendable, CustomStringConvertible {
+    public let compartment: String
+    public let category: String
+    public let name: String
+    public let channel: String?
+
+    public init(compartment: String, category: String, name: String, channel: String? = nil) {
+        self.compartment = compartment; self.category = category; self.name = name; self.channel = channel
+    }
+
+    public var columnName: String {
+        "\(compartment)_\(category)_\(name)" + (channel.map { "_\($0)" } ?? "")
+    }
+    public var description: String { columnName }
 }
 
 /// MeasureObjectSizeShape features (2-D, CellProfiler 4.x definitions; see ``Measurer``).
@@ -108,4 +137,82 @@ public enum IntensityFeature: String, CaseIterable, Sendable {
 
     /// Position within a channel's block.
     public var index: Int { Self.allCases.firstIndex(of: self)! }
+}
+
+/// One object's AreaShape values, each by its name. ``store(into:)`` writes them in the
+/// column order ``FeatureSet`` gives, looking each value up by its feature, so the order of
+/// ``ShapeFeature`` (and of the columns) can change without a value landing in another's column.
+struct ShapeValues {
+    var area = 0.0, perimeter = 0.0, formFactor = 0.0, solidity = 0.0, convexArea = 0.0, extent = 0.0
+    var eulerNumber = 0.0, equivalentDiameter = 0.0, majorAxisLength = 0.0, minorAxisLength = 0.0
+    var eccentricity = 0.0, orientation = 0.0, compactness = 0.0, minFeretDiameter = 0.0, maxFeretDiameter = 0.0
+    var boundingBoxArea = 0.0, boundingBoxMinimumX = 0.0, boundingBoxMinimumY = 0.0
+    var boundingBoxMaximumX = 0.0, boundingBoxMaximumY = 0.0, centerX = 0.0, centerY = 0.0
+
+    subscript(_ f: ShapeFeature) -> Double {
+        switch f {
+        case .area: area
+        case .perimeter: perimeter
+        case .formFactor: formFactor
+        case .solidity: solidity
+        case .convexArea: convexArea
+        case .extent: extent
+        case .eulerNumber: eulerNumber
+        case .equivalentDiameter: equivalentDiameter
+        case .majorAxisLength: majorAxisLength
+        case .minorAxisLength: minorAxisLength
+        case .eccentricity: eccentricity
+        case .orientation: orientation
+        case .compactness: compactness
+        case .minFeretDiameter: minFeretDiameter
+        case .maxFeretDiameter: maxFeretDiameter
+        case .boundingBoxArea: boundingBoxArea
+        case .boundingBoxMinimumX: boundingBoxMinimumX
+        case .boundingBoxMinimumY: boundingBoxMinimumY
+        case .boundingBoxMaximumX: boundingBoxMaximumX
+        case .boundingBoxMaximumY: boundingBoxMaximumY
+        case .centerX: centerX
+        case .centerY: centerY
+        }
+    }
+
+    /// Writes the AreaShape block (``ShapeFeature`` order) starting at `block`. O(22).
+    @inline(__always) func store(into block: UnsafeMutablePointer<Double>) {
+        for (k, f) in ShapeFeature.allCases.enumerated() { block[k] = self[f] }
+    }
+}
+
+/// One object's intensity values in one channel, each by its name (see ``ShapeValues``).
+/// Undefined ones stay NaN (NULL).
+struct IntensityValues {
+    var integratedIntensity = Double.nan, meanIntensity = Double.nan, stdIntensity = Double.nan
+    var minIntensity = Double.nan, maxIntensity = Double.nan, medianIntensity = Double.nan
+    var lowerQuartileIntensity = Double.nan, upperQuartileIntensity = Double.nan, madIntensity = Double.nan
+    var integratedIntensityEdge = Double.nan, meanIntensityEdge = Double.nan, massDisplacement = Double.nan
+    var centerMassX = Double.nan, centerMassY = Double.nan
+
+    subscript(_ f: IntensityFeature) -> Double {
+        switch f {
+        case .integratedIntensity: integratedIntensity
+        case .meanIntensity: meanIntensity
+        case .stdIntensity: stdIntensity
+        case .minIntensity: minIntensity
+        case .maxIntensity: maxIntensity
+        case .medianIntensity: medianIntensity
+        case .lowerQuartileIntensity: lowerQuartileIntensity
+        case .upperQuartileIntensity: upperQuartileIntensity
+        case .madIntensity: madIntensity
+        case .integratedIntensityEdge: integratedIntensityEdge
+        case .meanIntensityEdge: meanIntensityEdge
+        case .massDisplacement: massDisplacement
+        }
+    }
+
+    /// Writes a channel's block at `block`: the ``IntensityFeature`` values in their order,
+    /// then `Location_CenterMassIntensity_X` and `_Y` (``FeatureSet/centerMassColumn``). O(14).
+    @inline(__always) func store(into block: UnsafeMutablePointer<Double>) {
+        for (k, f) in IntensityFeature.allCases.enumerated() { block[k] = self[f] }
+        block[IntensityFeature.allCases.count] = centerMassX
+        block[IntensityFeature.allCases.count + 1] = centerMassY
+    }
 }

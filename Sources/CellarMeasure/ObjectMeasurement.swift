@@ -85,32 +85,33 @@ extension Measurer {
         }
 
         let pi = Double.pi
+        var shape = ShapeValues()
+        shape.area = dn
+        shape.perimeter = perimeter
+        shape.formFactor = perimeter > 0 ? 4 * pi * dn / (perimeter * perimeter) : .nan
+        shape.solidity = dn / Double(convexArea)
+        shape.convexArea = Double(convexArea)
+        shape.extent = dn / Double(bw * bh)
+        shape.eulerNumber = Double(euler)
+        shape.equivalentDiameter = (4 * dn / pi).squareRoot()
+        shape.majorAxisLength = 4 * l1.squareRoot()
+        shape.minorAxisLength = 4 * l2.squareRoot()
+        shape.eccentricity = l1 == 0 ? 0 : (1 - l2 / l1).squareRoot()
+        shape.orientation = orientation * (180 / pi)
+        shape.compactness = perimeter * perimeter / Swift.max(4 * pi * dn, 1)
+        shape.minFeretDiameter = feret.min
+        shape.maxFeretDiameter = feret.max
+        shape.boundingBoxArea = Double(bw * bh)
+        shape.boundingBoxMinimumX = Double(bx)
+        shape.boundingBoxMinimumY = Double(by)
+        shape.boundingBoxMaximumX = Double(bx + bw)
+        shape.boundingBoxMaximumY = Double(by + bh)
+        shape.centerX = cx
+        shape.centerY = cy
         row[FeatureSet.objectNumberColumn] = Double(label)
         row[FeatureSet.locationCenterXColumn] = cx
         row[FeatureSet.locationCenterXColumn + 1] = cy
-        let s = row + 3
-        s[0] = dn                                                    // Area
-        s[1] = perimeter
-        s[2] = perimeter > 0 ? 4 * pi * dn / (perimeter * perimeter) : .nan
-        s[3] = dn / Double(convexArea)                               // Solidity
-        s[4] = Double(convexArea)
-        s[5] = dn / Double(bw * bh)                                  // Extent
-        s[6] = Double(euler)
-        s[7] = (4 * dn / pi).squareRoot()                            // EquivalentDiameter
-        s[8] = 4 * l1.squareRoot()
-        s[9] = 4 * l2.squareRoot()
-        s[10] = l1 == 0 ? 0 : (1 - l2 / l1).squareRoot()            // Eccentricity
-        s[11] = orientation * (180 / pi)
-        s[12] = perimeter * perimeter / Swift.max(4 * pi * dn, 1)    // Compactness
-        s[13] = feret.min
-        s[14] = feret.max
-        s[15] = Double(bw * bh)
-        s[16] = Double(bx)
-        s[17] = Double(by)
-        s[18] = Double(bx + bw)
-        s[19] = Double(by + bh)
-        s[20] = cx
-        s[21] = cy
+        shape.store(into: row + FeatureSet.column(ShapeFeature.allCases[0]))
 
         // Edge pixels for the intensity measurements.
         let inEdge = bitmap.computeEdges(touchLeft: bx == 0, touchRight: bx + bw == labels.width,
@@ -131,8 +132,9 @@ extension Measurer {
         }
     }
 
-    /// Intensity features of one object in one channel, written to `out[0..<14]`
-    /// (``IntensityFeature`` order, then CenterMassIntensity X, Y). O(n × sorted bytes).
+    /// Intensity features of one object in one channel, written by name into the channel's
+    /// block at `out` (``IntensityFeature`` order, then CenterMassIntensity X, Y: see
+    /// ``IntensityValues/store(into:)``). O(n × sorted bytes).
     func measureChannel<P: PixelValue & SortKeyPixel>(
         _ img: Image<P>, scale: Double, runs: Range<Int>, n: Int, box: (x: Int, y: Int),
         centre: (x: Double, y: Double), edgeInEdge: Bool, out: UnsafeMutablePointer<Double>
@@ -232,26 +234,26 @@ extension Measurer {
         }
 
         // Divide (not multiply by 1/scale) so integer sums scale exactly as numpy's raw / scale.
-        out[0] = acc.sum / scale
-        out[1] = mean / scale
-        out[2] = (ss / dn).squareRoot() / scale
-        out[3] = q.min / scale
-        out[4] = q.max / scale
-        out[5] = q.median / scale
-        out[6] = q.lower / scale
-        out[7] = q.upper / scale
-        out[8] = q.mad / scale
-        out[9] = edgeSum / scale
-        out[10] = edgeCount > 0 ? edgeSum / Double(edgeCount) / scale : .nan
+        var v = IntensityValues()
+        v.integratedIntensity = acc.sum / scale
+        v.meanIntensity = mean / scale
+        v.stdIntensity = (ss / dn).squareRoot() / scale
+        v.minIntensity = q.min / scale
+        v.maxIntensity = q.max / scale
+        v.medianIntensity = q.median / scale
+        v.lowerQuartileIntensity = q.lower / scale
+        v.upperQuartileIntensity = q.upper / scale
+        v.madIntensity = q.mad / scale
+        v.integratedIntensityEdge = edgeSum / scale
+        v.meanIntensityEdge = edgeCount > 0 ? edgeSum / Double(edgeCount) / scale : .nan
         if acc.sum != 0 {
             let mx = acc.sumX / acc.sum, my = acc.sumY / acc.sum
             let dx = centre.x - mx, dy = centre.y - my
-            out[11] = (dx * dx + dy * dy).squareRoot()
-            out[12] = mx
-            out[13] = my
-        } else {
-            out[11] = .nan; out[12] = .nan; out[13] = .nan
+            v.massDisplacement = (dx * dx + dy * dy).squareRoot()
+            v.centerMassX = mx
+            v.centerMassY = my
         }
+        v.store(into: out)
     }
 
     /// Relabels to 1..N in increasing label order; returns the image and the original numbers.

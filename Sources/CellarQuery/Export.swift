@@ -67,12 +67,23 @@ public enum Export {
         }
         let all = try screen.featureColumns()
         let features = options.features.isEmpty ? all : try FeatureNames.resolve(options.features, columns: all)
+        // Unknown plates and wells are refused before the output file exists.
+        _ = try screen.read { db in try Screen.fields(options.filter, db: db) }
         let start = DispatchTime.now()
         let sink = try ByteSink(path: path)
+        var finished = false
+        defer {
+            // Leave no partial or empty file behind when the export fails half-way.
+            if !finished, let path, path != "-" {
+                try? sink.close()
+                try? FileManager.default.removeItem(atPath: path)
+            }
+        }
         if options.level == .cell {
             try RowWriter(sink: sink, format: options.format, columns: header(.cell) + features).writeHeader()
             let rows = try writeCells(screen, options, features: features, sink: sink, workers: workers)
             try sink.close()
+            finished = true
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
             return ExportResult(rows: rows, bytes: sink.bytesWritten, seconds: seconds)
         }
@@ -84,6 +95,7 @@ public enum Export {
                                        aggregation: options.aggregation, db: db, writer: &writer)
         }
         try sink.close()
+        finished = true
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         return ExportResult(rows: rows, bytes: sink.bytesWritten, seconds: seconds)
     }

@@ -7,12 +7,14 @@ public struct QueryParameter: Sendable, Hashable {
     public var name: String
     public var description: String
     public var required: Bool
+    /// The description says `(optional…)`: omitted, the parameter is NULL.
+    public var optional: Bool { description.lowercased().contains("(optional") }
 }
 
 /// One SQL query with its documentation, from `queries/NAME.sql` (embedded) or a user's file.
 public struct NamedQuery: Sendable, Hashable {
     public var name: String
-    /// First header line after `name:`.
+    /// The header's first paragraph, after `name:`, joined into one line.
     public var summary: String
     /// The whole header comment, `--` markers removed.
     public var documentation: String
@@ -42,7 +44,8 @@ public struct NamedQuery: Sendable, Hashable {
                 }
             }
         }
-        var summary = doc.first ?? ""
+        // The summary is the whole first paragraph, however many lines it takes.
+        var summary = doc.prefix { !$0.isEmpty && !$0.lowercased().hasPrefix("parameters:") }.joined(separator: " ")
         if summary.hasPrefix(name + ":") { summary = String(summary.dropFirst(name.count + 1)).trimmingCharacters(in: .whitespaces) }
         self.summary = summary
         documentation = doc.joined(separator: "\n")
@@ -78,9 +81,12 @@ public enum NamedQueries {
     public static func resolve(_ nameOrPath: String) throws(QueryError) -> NamedQuery {
         if let query = all.first(where: { $0.name == nameOrPath }) { return query }
         if nameOrPath.hasSuffix(".sql") || nameOrPath.contains("/") || FileManager.default.fileExists(atPath: nameOrPath) {
+            guard FileManager.default.fileExists(atPath: nameOrPath) else {
+                throw .input(path: nameOrPath, reason: "no such file")
+            }
             guard let data = FileManager.default.contents(atPath: nameOrPath),
                   let text = String(data: data, encoding: .utf8) else {
-                throw .unknownQuery(nameOrPath, suggestions: [])
+                throw .input(path: nameOrPath, reason: "not UTF-8 text")
             }
             let name = ((nameOrPath as NSString).lastPathComponent as NSString).deletingPathExtension
             return NamedQuery(name: name, sql: text)
@@ -103,7 +109,10 @@ public enum NamedQueries {
     }
 
     /// Runs `query` with `parameters` (`name → value`; an integer or real when the value parses
-    /// as one, else text; omitted parameters are NULL) on a read-only snapshot.
+    /// as one, else text) on a read-only snapshot. A parameter the header declares
+    /// `(optional…)` is NULL when omitted; any other omitted one is an error naming it. A
+    /// `plate` value must name a plate of the database (a lookup error otherwise, as for
+    /// `counts --plate`).
     ///
     /// Refuses: more than one statement, a statement that writes (checked with
     /// `sqlite3_stmt_readonly` before it runs; the connection is read-only besides), parameters
@@ -140,8 +149,15 @@ public enum NamedQueries {
                 let valid = used.isEmpty ? "it takes no parameters" : "its parameters: " + used.joined(separator: ", ")
                 throw QueryError.badParameter("query '\(query.name)' has no parameter \(unknown.joined(separator: ", ")); \(valid)")
             }
-            for p in query.parameters where p.required && parameters[p.name] == nil {
-                throw QueryError.badParameter("query '\(query.name)' needs --param \(p.name)=… (\(p.description))")
+            let optional = Set(query.parameters.filter(\.optional).map(\.name))
+            let missing = used.filter { parameters[$0] == nil && !optional.contains($0) }
+            if let name = missing.first {
+                let doc = query.parameters.first { $0.name == name }.map { " (\($0.description))" } ?? ""
+                throw QueryError.badParameter("query '\(query.name)' needs --param \(name)=…\(doc)")
+            }
+            if let plate = parameters["plate"], used.contains("plate") {
+                let known = try String.fetchAll(db, sql: "SELECT name FROM plate ORDER BY name")
+                if !known.contains(plate) { throw QueryError.unknownPlate(plate, known: known) }
             }
             var arguments: [String: (any DatabaseValueConvertible)?] = [:]
             for name in used {
@@ -151,7 +167,7 @@ public enum NamedQueries {
                     else if let d = Double(text), d.isFinite { value = d }
                     else { value = text }
                 } else {
-                    value = nil  // omitted: NULL
+                    value = nil  // omitted optional parameter: NULL
                 }
                 arguments.updateValue(value, forKey: name)
             }

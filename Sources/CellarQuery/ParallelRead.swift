@@ -34,6 +34,7 @@ extension Screen {
                 let results = Results<T>(count: workers)
                 let group = DispatchGroup()
                 let reader = store.reader
+                let logger = store.logger
                 for w in 0 ..< workers {
                     // Dedicated threads, not the GCD pool: it holds ~one thread per core and
                     // starts another only after ~1 s when those block (here: at the gate).
@@ -43,7 +44,7 @@ extension Screen {
                         var arrived = false
                         do {
                             try reader.read { db in
-                                try? db.execute(sql: "PRAGMA mmap_size = 68719476736")
+                                Screen.mapMemory(db, logger: logger)
                                 // The first read fixes this connection's snapshot.
                                 _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM plate")
                                 arrived = true

@@ -27,13 +27,15 @@ public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible, Loc
     case sql(String)
     /// Writing an output file failed.
     case output(path: String, reason: String)
+    /// An input file the user named (a query's `.sql`) is missing or unreadable.
+    case input(path: String, reason: String)
     /// An argument out of range or inconsistent with the data.
     case invalidArgument(String)
 
     /// The user named something that does not exist (CLI exit status 2).
     public var isLookupFailure: Bool {
         switch self {
-        case .unknownPlate, .unknownWell, .unknownField, .unknownFeature, .unknownQuery, .badParameter: true
+        case .unknownPlate, .unknownWell, .unknownField, .unknownFeature, .unknownQuery, .badParameter, .input: true
         default: false
         }
     }
@@ -65,6 +67,8 @@ public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible, Loc
             return "SQL error: \(message)"
         case .output(let path, let reason):
             return "cannot write \(path): \(reason)"
+        case .input(let path, let reason):
+            return "cannot read \(path): \(reason)"
         case .invalidArgument(let message):
             return message
         }

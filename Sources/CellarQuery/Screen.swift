@@ -23,12 +23,19 @@ public struct Screen: Sendable {
 
     public init(store: Store) { self.store = store }
 
+    /// Memory-mapped reads (no read() system call per page on long scans); a refusal is
+    /// logged, and the reads go on unmapped.
+    static func mapMemory(_ db: Database, logger: Logger) {
+        do { try db.execute(sql: "PRAGMA mmap_size = 68719476736") } catch {
+            logger.notice("SQLite refused memory-mapped reads (\(error)); reading without them")
+        }
+    }
+
     /// Runs `body` in one read transaction (one snapshot), mapping errors to `QueryError`.
     public func read<T>(_ body: (Database) throws -> T) throws(QueryError) -> T {
         do {
             return try store.reader.read { db in
-                // Memory-mapped reads: no read() system call per page on long scans.
-                try? db.execute(sql: "PRAGMA mmap_size = 68719476736")
+                Self.mapMemory(db, logger: store.logger)
                 return try body(db)
             }
         } catch {

@@ -19,6 +19,7 @@ public final class WatershedSegmenter: Segmenter {
     public var profiling = false
     /// Timings of the most recent ``segment(_:)`` call when ``profiling`` is on.
     public private(set) var lastProfile = SegmentationProfile()
+    public var lastStages: StageTimings { lastProfile.timings }
     /// Threshold used for the most recent image (smoothed-intensity units).
     public private(set) var lastThreshold: Float = 0
 
@@ -63,12 +64,6 @@ public final class WatershedSegmenter: Segmenter {
     private func configure() {
         blur = GaussianBlur(sigma: max(parameters.sigma, 1e-3), border: .nearest)
         distBlur = parameters.distSigma > 0 ? GaussianBlur(sigma: parameters.distSigma, border: .reflect) : nil
-    }
-
-    public func segment(_ image: Image<Float>) -> Image<UInt32> {
-        var out = Image<UInt32>(width: image.width, height: image.height)
-        segment(image, into: &out)
-        return out
     }
 
     /// Segments `image` into `labels` (resized if needed), reusing its storage.

@@ -24,6 +24,7 @@ enum FieldCommit {
         for item in batch {
             switch item {
             case .field(let field, let insertSQL):
+                try countInRun(field.key, status: "done", cellCount: field.cellCount, runID: runID, db: db)
                 let fieldID = try upsertField(field.key, status: "done", cellCount: field.cellCount,
                                               runID: runID, now: now, db: db)
                 try clearField(fieldID, db: db)
@@ -33,13 +34,14 @@ enum FieldCommit {
                 nextCellID += Int64(field.cellCount)
             case .failure(let record):
                 if let key = record.field {
+                    try countInRun(key, status: "failed", cellCount: nil, runID: runID, db: db)
                     let fieldID = try upsertField(key, status: "failed", cellCount: nil,
                                                   runID: runID, now: now, db: db)
                     try clearField(fieldID, db: db)
                     try insertImages(record.images, fieldID: fieldID, db: db)
                 }
-                try db.cachedStatement(sql: "INSERT INTO failure(path, reason, at, run_id) VALUES (?, ?, ?, ?)")
-                    .execute(arguments: [record.path, record.reason, now, runID])
+                try db.cachedStatement(sql: "INSERT INTO failure(path, reason, kind, at, run_id) VALUES (?, ?, ?, ?, ?)")
+                    .execute(arguments: [record.path, record.reason, record.kind.rawValue, now, runID])
             }
         }
         return runID
@@ -50,6 +52,29 @@ enum FieldCommit {
             sql: "INSERT INTO run(started_at, version, parameters_json, parameters_hash) VALUES (?, ?, ?, ?)",
             arguments: [Timestamp.now(), run.version, run.parametersJSON, run.parametersHash])
         return db.lastInsertedRowID
+    }
+
+    /// Adds the field about to be stored to its run's counters (`schema/0003_run_history.sql`),
+    /// first taking back what the same run stored for it before (a field counts once per run).
+    /// Call before `upsertField`. O(log fields).
+    private static func countInRun(_ key: FieldKey, status: String, cellCount: Int?, runID: Int64,
+                                   db: Database) throws {
+        if let old = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT f.status, f.cell_count FROM field f
+            JOIN well w ON w.id = f.well_id JOIN plate p ON p.id = w.plate_id
+            WHERE p.name = ? AND w.row = ? AND w.col = ? AND f.site = ? AND f.run_id = ?
+            """), arguments: [key.plate, key.row, key.column, key.site, runID]) {
+            let oldDone = (old[0] as String) == "done"
+            try db.cachedStatement(sql: """
+                UPDATE run SET fields_stored = fields_stored - ?, cells_stored = cells_stored - ?,
+                    fields_failed_stored = fields_failed_stored - ? WHERE id = ?
+                """).execute(arguments: [oldDone ? 1 : 0, (old[1] as Int?) ?? 0, oldDone ? 0 : 1, runID])
+        }
+        let done = status == "done"
+        try db.cachedStatement(sql: """
+            UPDATE run SET fields_stored = fields_stored + ?, cells_stored = cells_stored + ?,
+                fields_failed_stored = fields_failed_stored + ? WHERE id = ?
+            """).execute(arguments: [done ? 1 : 0, cellCount ?? 0, done ? 0 : 1, runID])
     }
 
     /// Plate, well and field rows for `key`; returns the field id. O(log fields).

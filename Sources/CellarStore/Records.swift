@@ -179,17 +179,34 @@ public struct IngestedField: Sendable {
     }
 }
 
+/// What a `failure` row is about (`failure.kind`, `schema/0003_run_history.sql`).
+public enum FailureKind: String, Sendable, Hashable, CaseIterable {
+    /// A field could not be processed; its row says `failed`.
+    case field
+    /// Two files name the same plate, well, site and channel; neither was used.
+    case duplicate
+    /// An image file whose name no layout places.
+    case unmatched
+    /// A field whose DNA image never arrived.
+    case missingDNA = "missing_dna"
+    /// A file that vanished or changed while a one-shot ingest let it settle.
+    case skipped
+}
+
 /// Input that could not be processed. With a `field`, the field is marked `failed` (its old
 /// cells are removed) and its `images` are recorded so an unchanged bad file is not retried.
 public struct FailureRecord: Sendable, Hashable {
     public var path: String
     public var reason: String
+    public var kind: FailureKind
     public var field: FieldKey?
     public var images: [ImageRecord]
 
-    public init(path: String, reason: String, field: FieldKey? = nil, images: [ImageRecord] = []) {
+    public init(path: String, reason: String, kind: FailureKind = .field, field: FieldKey? = nil,
+                images: [ImageRecord] = []) {
         self.path = path
         self.reason = reason
+        self.kind = kind
         self.field = field
         self.images = images
     }

@@ -55,14 +55,23 @@ public struct RunRecord: Sendable, Hashable {
     public var version: String
     public var parametersJSON: String
     public var parametersHash: String
-    /// Fields whose current cells this run produced.
+    /// Fields whose current rows this run produced (0 once later runs superseded them all).
     public var fields: Int
+    /// Fields this run stored as done, cells in them, and fields it stored as failed: what it
+    /// produced, kept when later runs supersede it (`schema/0003_run_history.sql`).
+    public var fieldsStored: Int
+    public var cellsStored: Int
+    public var fieldsFailedStored: Int
+    /// Acquisition folder and throughput as the run last reported them (nil before its first report).
+    public var root: String?
+    public var fieldsPerSecond: Double?
 }
 
 /// A `failure` row.
 public struct StoredFailure: Sendable, Hashable {
     public var path: String
     public var reason: String
+    public var kind: FailureKind
     public var at: String
     public var runID: Int64
 }
@@ -84,21 +93,23 @@ extension Store {
 
     /// Plates with totals. O(fields).
     public func plates() throws(StoreError) -> [PlateSummary] {
-        try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT p.name, p.layout, p.root, p.created_at,
-                       (SELECT count(*) FROM well w WHERE w.plate_id = p.id) AS wells,
-                       count(CASE WHEN f.status = 'done' THEN 1 END) AS done,
-                       count(CASE WHEN f.status = 'failed' THEN 1 END) AS failed,
-                       coalesce(sum(f.cell_count), 0) AS cells
-                FROM plate p
-                LEFT JOIN well w ON w.plate_id = p.id
-                LEFT JOIN field f ON f.well_id = w.id
-                GROUP BY p.id ORDER BY p.name
-                """).map { row in
-                PlateSummary(name: row[0], layout: row[1], root: row[2], createdAt: row[3],
-                             wells: row[4], fieldsDone: row[5], fieldsFailed: row[6], cells: row[7])
-            }
+        try read { db in try Self.plates(db: db) }
+    }
+
+    static func plates(db: Database) throws -> [PlateSummary] {
+        try Row.fetchAll(db, sql: """
+            SELECT p.name, p.layout, p.root, p.created_at,
+                   (SELECT count(*) FROM well w WHERE w.plate_id = p.id) AS wells,
+                   count(CASE WHEN f.status = 'done' THEN 1 END) AS done,
+                   count(CASE WHEN f.status = 'failed' THEN 1 END) AS failed,
+                   coalesce(sum(f.cell_count), 0) AS cells
+            FROM plate p
+            LEFT JOIN well w ON w.plate_id = p.id
+            LEFT JOIN field f ON f.well_id = w.id
+            GROUP BY p.id ORDER BY p.name
+            """).map { row in
+            PlateSummary(name: row[0], layout: row[1], root: row[2], createdAt: row[3],
+                         wells: row[4], fieldsDone: row[5], fieldsFailed: row[6], cells: row[7])
         }
     }
 
@@ -184,28 +195,38 @@ extension Store {
         }
     }
 
-    /// Every run, oldest first, with the number of fields whose current cells it produced.
+    /// Every run, oldest first, with what it produced and how many fields still hold its rows.
     public func runs() throws(StoreError) -> [RunRecord] {
-        try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT r.id, r.started_at, r.finished_at, r.version, r.parameters_json, r.parameters_hash,
-                       (SELECT count(*) FROM field f WHERE f.run_id = r.id)
-                FROM run r ORDER BY r.id
-                """).map { row in
-                RunRecord(id: row[0], startedAt: row[1], finishedAt: row[2], version: row[3],
-                          parametersJSON: row[4], parametersHash: row[5], fields: row[6])
-            }
+        try read { db in try Self.runs(db: db) }
+    }
+
+    static func runs(db: Database) throws -> [RunRecord] {
+        try Row.fetchAll(db, sql: """
+            SELECT r.id, r.started_at, r.finished_at, r.version, r.parameters_json, r.parameters_hash,
+                   (SELECT count(*) FROM field f WHERE f.run_id = r.id),
+                   r.fields_stored, r.cells_stored, r.fields_failed_stored, r.root, r.fields_per_second
+            FROM run r ORDER BY r.id
+            """).map { row in
+            RunRecord(id: row[0], startedAt: row[1], finishedAt: row[2], version: row[3],
+                      parametersJSON: row[4], parametersHash: row[5], fields: row[6],
+                      fieldsStored: row[7], cellsStored: row[8], fieldsFailedStored: row[9],
+                      root: row[10], fieldsPerSecond: row[11])
         }
     }
 
     /// Recorded failures, oldest first, optionally of one run.
     public func failures(run: Int64? = nil) throws(StoreError) -> [StoredFailure] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT path, reason, at, run_id FROM failure WHERE ?1 IS NULL OR run_id = ?1 ORDER BY id
-                """, arguments: [run]).map { row in
-                StoredFailure(path: row[0], reason: row[1], at: row[2], runID: row[3])
-            }
+            try Self.failures(run: run, db: db)
+        }
+    }
+
+    static func failures(run: Int64?, db: Database) throws -> [StoredFailure] {
+        try Row.fetchAll(db, sql: """
+            SELECT path, reason, kind, at, run_id FROM failure WHERE ?1 IS NULL OR run_id = ?1 ORDER BY id
+            """, arguments: [run]).map { row in
+            StoredFailure(path: row[0], reason: row[1], kind: FailureKind(rawValue: row[2]) ?? .field,
+                          at: row[3], runID: row[4])
         }
     }
 

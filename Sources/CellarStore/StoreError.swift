@@ -37,11 +37,27 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     /// Any other SQLite error, with the database path.
     case sqlite(path: String, code: Int32, message: String)
 
+    /// What a non-database file is, from its first bytes (images and text), or nil.
+    static func fileKind(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let head = [UInt8]((try? handle.read(upToCount: 8)) ?? Data())
+        if head.starts(with: [0x49, 0x49, 0x2A, 0x00]) || head.starts(with: [0x4D, 0x4D, 0x00, 0x2A])
+            || head.starts(with: [0x49, 0x49, 0x2B, 0x00]) || head.starts(with: [0x4D, 0x4D, 0x00, 0x2B]) { return "a TIFF image" }
+        if head.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return "a PNG image" }
+        if head.starts(with: [0xFF, 0xD8, 0xFF]) { return "a JPEG image" }
+        return nil
+    }
+
     public var description: String {
         switch self {
         case .noDatabase(let path):
             return "no database at \(path); create one with `cellar init \(path)`"
         case .notADatabase(let path):
+            if let kind = Self.fileKind(path) {
+                return "\(path) is \(kind), not a Cellar database; --db names the database file (e.g. --db screen.db), "
+                    + "which any ingest creates"
+            }
             return "\(path) is not a Cellar database (not an SQLite file); check the --db path, or move the file away and run `cellar init \(path)`"
         case .notACellarDatabase(let path):
             return "\(path) is an SQLite database but not a Cellar one (it has tables but no Cellar migrations); choose another path for the screen database"

@@ -66,6 +66,9 @@ public actor StoreWriter {
     private var paused: StoreError?
     private var retriesAbandoned = false
     private var summary = WriterSummary(runID: nil, fields: 0, cells: 0, failures: 0, transactions: 0)
+    /// Fields failed for good in this session (``FailureKind/duplicate``): results for them
+    /// that arrive later are dropped.
+    private var failedForGood: Set<FieldKey> = []
 
     /// 10 s, or `$CELLAR_WRITE_RETRY_SECONDS` (for tests and impatient operators).
     public static let defaultRetryInterval: Duration = {
@@ -86,15 +89,39 @@ public actor StoreWriter {
     /// Queues a finished field; suspends while the queue is full. Throws at once for a field
     /// whose arrays disagree with its cell count or that names unknown feature columns (the
     /// caller should record a failure), and after the writer closed. O(columns) validation.
-    public func submit(_ field: IngestedField) async throws(StoreError) {
+    /// Returns false, storing nothing, when the field was failed for good earlier in this
+    /// session (two files claimed it: a worker that was already processing one of them must
+    /// not overwrite that verdict).
+    @discardableResult
+    public func submit(_ field: IngestedField) async throws(StoreError) -> Bool {
+        if failedForGood.contains(field.key) { return false }
         let sql = try validate(field)
         try await enqueue(.field(field, insertSQL: sql))
+        return true
     }
 
-    /// Queues a failure record (and, if it names a field, marks that field failed).
+    /// Queues a failure record (and, if it names a field, marks that field failed). A
+    /// ``FailureKind/duplicate`` failure of a field is final for this session: later results
+    /// for the field are dropped (see `submit(_:)`).
     public func submit(failure record: FailureRecord) async throws(StoreError) {
-        if let key = record.field { try Self.validateImages(record.images, key: key) }
+        if let key = record.field {
+            try Self.validateImages(record.images, key: key)
+            if record.kind == .duplicate { failedForGood.insert(key) }
+        }
         try await enqueue(.failure(record))
+    }
+
+    /// Writes the `run` row now rather than with the first commit (a daemon's run exists
+    /// while it waits for files). Call before submitting anything; does nothing once the
+    /// run has a row.
+    public func beginRun() async throws(StoreError) {
+        guard summary.runID == nil, queue.isEmpty, !loopRunning else { return }
+        let run = self.run
+        do {
+            summary.runID = try await store.pool.write { db in
+                try FieldCommit.commit([], run: run, runID: nil, newColumns: [], db: db)
+            }
+        } catch { throw store.mapError(error) }
     }
 
     /// Commits everything queued, marks the run finished, and closes the writer.

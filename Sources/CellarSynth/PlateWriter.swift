@@ -96,11 +96,30 @@ public struct PlateWriter: Sendable {
     public var truthDirectory: String { outputDirectory + "/" + plate + "_groundtruth" }
     public var manifestPath: String { outputDirectory + "/" + plate + "_manifest.json" }
 
+    /// `OUT/cellar.toml` saying `ignore = ["*_groundtruth/*"]`, so that `cellar ingest OUT`
+    /// takes the images and leaves the truth labels (which carry the same names) alone. An
+    /// existing `cellar.toml` is kept as it is.
+    public var settingsPath: String { outputDirectory + "/cellar.toml" }
+
+    func writeIgnoreRule() throws {
+        guard !FileManager.default.fileExists(atPath: settingsPath) else { return }
+        let text = """
+            # Written by `cellar synth`: the truth labels in *_groundtruth/ are named like the
+            # images, so ingest leaves them alone.
+            ignore = ["*_groundtruth/*"]
+
+            """
+        try Data(text.utf8).write(to: URL(fileURLWithPath: settingsPath))
+    }
+
     /// Generates and writes every field; `progress` is called (from worker tasks)
     /// after each field's files are in place. O(fields × size²).
     public func run(progress: (@Sendable (WrittenField) -> Void)? = nil) async throws -> PlateWriteSummary {
         try makeDirectory(imageDirectory)
-        if writeTruth { try makeDirectory(truthDirectory) }
+        if writeTruth {
+            try makeDirectory(truthDirectory)
+            try writeIgnoreRule()
+        }
         let fields = self.fields
         let start = ContinuousClock.now
         let workerCount = max(1, min(workers, fields.count))

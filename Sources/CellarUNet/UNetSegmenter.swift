@@ -42,6 +42,7 @@ public final class UNetSegmenter: Segmenter {
     /// Milliseconds per stage of the latest ``segment(_:)`` with profiling on:
     /// `normalise`, `network`, `instances`, and per-layer times summed over tiles.
     public private(set) var lastProfile: [(name: String, ms: Double)] = []
+    public var lastStages: StageTimings { StageTimings(lastProfile) }
 
     private let runner: UNetRunner
     private var builder = InstanceBuilder()
@@ -57,6 +58,10 @@ public final class UNetSegmenter: Segmenter {
         self.parameters = parameters
         self.options = options
         runner = UNetRunner(model: model)
+    }
+
+    public func segment(_ image: AnyImage, into labels: inout Image<UInt32>) {
+        labels = segment(image.floatImage())
     }
 
     public func segment(_ image: Image<Float>) -> Image<UInt32> {

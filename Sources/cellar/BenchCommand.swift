@@ -34,7 +34,7 @@ struct FakeCellsBench: AsyncParsableCommand {
                                                       workers: workers ?? Screen.defaultWorkers)
             print(result.description, terminator: "")
         } catch {
-            printError("error: \(error)")
+            reportError("\(error)")
             throw ExitCode(1)
         }
     }
@@ -65,7 +65,7 @@ struct StoreBench: AsyncParsableCommand {
                                                       producers: producers)
             print(result.description, terminator: "")
         } catch {
-            printError("error: \(error)")
+            reportError("\(error)")
             throw ExitCode(1)
         }
     }

@@ -39,7 +39,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             scores.append(scoreInstances(truth: t, predicted: p))
         }
         guard !scores.isEmpty else { throw ValidationErrorMessage("no predicted image pairs with a truth image in \(truth)") }
-        if !missing.isEmpty { printError("warning: no prediction for \(missing.count) truth image(s): \(missing.prefix(5).joined(separator: ", "))") }
+        if !missing.isEmpty { printError("cellar: warning: no prediction for \(missing.count) truth image(s): \(missing.prefix(5).joined(separator: ", "))") }
         let overall = InstanceScoreSummary(scores)
         var table = OutputTable(columns: ["image", "truth", "predicted", "precision@0.5", "recall@0.5", "F1@0.5", "F1@0.7", "mAP", "count_error"])
         func row(_ name: String, truth: Int, predicted: Int, p: Double, r: Double, f5: Double, f7: Double, map: Double, err: Int) -> [OutputValue] {

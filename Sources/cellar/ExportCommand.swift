@@ -23,8 +23,9 @@ struct ExportCommand: ParsableCommand {
     @OptionGroup var selection: SelectionOptions
     @Option(help: "cell, field or well.")
     var level: ExportLevel = .cell
-    @Option(help: ArgumentHelp("Features, comma-separated (default: all).", valueName: "F[,F…]"))
-    var features: String?
+    @Option(name: [.customLong("features"), .customLong("feature")],
+            help: ArgumentHelp("Features, comma-separated or repeated (default: all); --feature works too.", valueName: "F[,F…]"))
+    var features: [String] = []
     @Option(help: "csv, tsv, jsonl or cytominer-sqlite.")
     var format: ExportFormat = .csv
     @Option(help: "How --level field|well combines cells: median or mean.")
@@ -34,7 +35,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let options = ExportOptions(filter: selection.filter, level: level,
-                                    features: (features ?? "").split(separator: ",").map(String.init),
+                                    features: features.flatMap { $0.split(separator: ",").map(String.init) },
                                     format: format, aggregation: aggregate)
         let result = try reportingErrors { () throws(QueryError) in
             try Export.run(try database.open(scope: MergeScope(plate: selection.plate, masks: false)), options, to: out)

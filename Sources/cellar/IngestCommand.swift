@@ -33,6 +33,10 @@ struct IngestCommand: AsyncParsableCommand {
         let summary = try await runner.run { line.show($0) }
         line.finish()
         try store.close()
+        if summary.imagesFound == 0 && summary.progress.fieldsSeen == 0 {
+            reportError("no image files (.tif, .tiff, .png) under \(arguments.root); nothing ingested")
+            throw ExitCode(1)
+        }
         let code = IngestReport.print(summary, profile: arguments.profile)
         if code != 0 { throw ExitCode(code) }
     }

@@ -18,7 +18,7 @@ struct InitCommand: ParsableCommand {
             let store = try Store.create(at: db)
             try store.close()
         } catch {
-            printError("error: \(error)")
+            reportError("\(error)")
             throw ExitCode(1)
         }
         let schema = Schema.migrationNames.last ?? "?"

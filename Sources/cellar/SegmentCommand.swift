@@ -7,10 +7,6 @@ import CellarUNet
 import Foundation
 
 /// Which segmenter `cellar segment` runs.
-enum SegmentMethod: String, ExpressibleByArgument, CaseIterable {
-    case watershed, unet
-}
-
 /// `cellar segment`: segment images without a database (QC, parameter choice, scoring).
 struct SegmentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,7 +33,7 @@ struct SegmentCommand: AsyncParsableCommand {
     var profile = false
 
     @Option(help: "Segmentation method: watershed (classical) or unet (the committed U-Net).")
-    var method: SegmentMethod = .watershed
+    var method: SegmentationMethod = .watershed
 
     @Option(help: "U-Net model file (.safetensors; default: Models/cellar-unet.safetensors of the package).")
     var model: String?
@@ -47,29 +43,21 @@ struct SegmentCommand: AsyncParsableCommand {
     func run() async throws {
         let files = try ImageInputs.collect(inputs)
         guard !files.isEmpty else { throw ValidationErrorMessage("no .tif/.tiff/.png images in \(inputs.joined(separator: " "))") }
-        let parameters = try IngestSettings(segmentation: segmentation.table).segmentationParameters()
+        var settings = IngestSettings(segmentation: segmentation.table)
+        settings.segmentation["method"] = .string(method.rawValue)
+        if let model { settings.segmentation["model"] = .string(model) }
+        let recipe = try SegmenterRecipe(settings: settings)
         for dir in [labelsOut, overlay].compactMap({ $0 }) {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
         let csvWriter = try csv.map { try CellCSVWriter(path: $0) }
-        let unet: UNetModel? = method == .unet || model != nil
-            ? try (model.map { try UNetModel(path: $0) } ?? UNetModel.loadDefault()) : nil
-        if let unet { print("U-Net \(unet.path ?? "") sha256 \(unet.sha256)") }
+        if let unet = recipe.model { print("U-Net \(unet.path ?? "") sha256 \(unet.sha256)") }
         let workerCount = min(max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount), files.count)
         let started = ContinuousClock.now
         let results = await withTaskGroup(of: [SegmentResult].self) { group in
             for worker in 0..<workerCount {
                 group.addTask { [labelsOut, overlay, profile, csv] in
-                    let segmenter: any Segmenter
-                    if let unet {
-                        let s = UNetSegmenter(model: unet, parameters: parameters)
-                        s.profiling = profile
-                        segmenter = s
-                    } else {
-                        let s = WatershedSegmenter(parameters: parameters)
-                        s.profiling = profile
-                        segmenter = s
-                    }
+                    let segmenter = recipe.makeSegmenter(profiling: profile)
                     let measurer = csv == nil ? nil : Measurer()
                     var out: [SegmentResult] = []
                     for index in stride(from: worker, to: files.count, by: workerCount) {
@@ -86,16 +74,11 @@ struct SegmentCommand: AsyncParsableCommand {
         let seconds = (ContinuousClock.now - started).secondsValue
         var table = OutputTable(columns: ["image", "width", "height", "cells", "error"])
         var failures = 0, cells = 0
-        var stageTotal = SegmentationProfile()
-        var unetStages: [String: Double] = [:], unetOrder: [String] = []
+        var stageTotal = StageTimings()
         for r in results {
             if let error = r.error { failures += 1; table.rows.append([.text(r.path), .text(""), .text(""), .text(""), .text(error)]); continue }
             cells += r.cells
-            stageTotal += r.profile
-            for (name, ms) in r.unetProfile {
-                if unetStages[name] == nil { unetOrder.append(name) }
-                unetStages[name, default: 0] += ms
-            }
+            stageTotal += r.stages
             table.rows.append([.text(r.path), .int(r.width), .int(r.height), .int(r.cells), .text("")])
             if let m = r.measurements { try csvWriter?.append(image: ImageInputs.stem(r.path), table: m) }
         }
@@ -104,10 +87,9 @@ struct SegmentCommand: AsyncParsableCommand {
         let done = results.count - failures
         print(String(format: "%d image(s), %d cells in %.2f s: %.1f images/s with %d worker(s)",
                      done, cells, seconds, Double(done) / max(seconds, 1e-9), workerCount))
-        if profile, done > 0, unet == nil { print("segmentation stages (ms per image): " + stageTotal.divided(by: Double(done)).summary) }
-        if profile, done > 0, unet != nil {
-            print("U-Net stages and layers (ms per image; 3×3 kernels \(UNetSegmenter.kernelInstructionSet)): " + unetOrder.map {
-                String(format: "%@ %.1f", $0, unetStages[$0]! / Double(done)) }.joined(separator: "  "))
+        if profile, done > 0 {
+            let what = recipe.method == .unet ? "U-Net stages and layers (3×3 kernels \(UNetSegmenter.kernelInstructionSet))" : "segmentation stages"
+            print("\(what), ms per image: " + stageTotal.divided(by: Double(done)).summary)
         }
         if failures > 0 { throw ExitCode(1) }
     }
@@ -116,8 +98,7 @@ struct SegmentCommand: AsyncParsableCommand {
         var index: Int
         var path: String
         var width = 0, height = 0, cells = 0
-        var profile = SegmentationProfile()
-        var unetProfile: [(name: String, ms: Double)] = []
+        var stages = StageTimings()
         var measurements: CellTable?
         var error: String?
     }
@@ -132,8 +113,7 @@ struct SegmentCommand: AsyncParsableCommand {
             result.width = image.width
             result.height = image.height
             result.cells = Int(labels.pixels.max() ?? 0)
-            if let s = segmenter as? WatershedSegmenter { result.profile = s.lastProfile }
-            if let s = segmenter as? UNetSegmenter { result.unetProfile = s.lastProfile }
+            result.stages = segmenter.lastStages
             let stem = ImageInputs.stem(path)
             if let labelsOut { try ImageFile.writeLabelsTIFF(labels, to: "\(labelsOut)/\(stem).tif") }
             if let overlay {

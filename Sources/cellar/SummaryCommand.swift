@@ -15,7 +15,9 @@ struct SummaryCommand: ParsableCommand {
             """)
 
     @OptionGroup var database: DatabaseOptions
-    @Option(help: ArgumentHelp("Features, comma-separated (full names, or a unique ending such as Area).", valueName: "F[,F…]"))
+    @Option(name: [.customLong("features"), .customLong("feature")],
+            help: ArgumentHelp("Features, comma-separated or repeated (full names, or a unique ending such as Area); --feature works too.",
+                               valueName: "F[,F…]"))
     var feature: [String] = []
     @OptionGroup var selection: SelectionOptions
     @Option(help: "Group by plate, well or field.")
@@ -41,7 +43,7 @@ struct SummaryCommand: ParsableCommand {
             return
         }
         let features = feature.flatMap { $0.split(separator: ",").map(String.init) }
-        guard !features.isEmpty else { throw ValidationError("give --feature NAME (see --list-features)") }
+        guard !features.isEmpty else { throw ValidationError("give --features NAME (see --list-features)") }
         let rows = try reportingErrors { () throws(QueryError) in
             try Summary.compute(screen, filter: selection.filter, features: features, by: by, statistics: statistics)
         }

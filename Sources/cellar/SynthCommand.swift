@@ -34,7 +34,7 @@ struct SynthCommand: AsyncParsableCommand {
     @Option(help: "Master seed.")
     var seed: UInt64 = 1
 
-    @Flag(inversion: .prefixedNo, help: "Write ground-truth labels to OUTDIR/PLATE_groundtruth.")
+    @Flag(inversion: .prefixedNo, help: "Write ground-truth labels to OUTDIR/PLATE_groundtruth (and OUTDIR/cellar.toml telling ingest to ignore them).")
     var truth = true
 
     @Option(help: "Fields per second, like a microscope acquiring (default: as fast as possible).")
@@ -84,7 +84,7 @@ struct SynthCommand: AsyncParsableCommand {
         print("""
             wrote \(summary.fields) fields (\(wellNames.count) wells of a \(format) plate × \(sites) sites, \
             \(size)×\(size)) to \(summary.imageDirectory)\
-            \(summary.truthDirectory.map { ", truth in \($0)" } ?? ""), manifest \(writer.manifestPath)
+            \(summary.truthDirectory.map { ", truth in \($0) (left alone by ingest: \(writer.settingsPath))" } ?? ""), manifest \(writer.manifestPath)
             \(summary.nuclei) nuclei (\(String(format: "%.1f", Double(summary.nuclei) / Double(max(summary.fields, 1)))) per field); \
             \(String(format: "%.2f", summary.seconds)) s, \
             \(String(format: "%.1f", Double(summary.fields) / max(summary.seconds, 1e-9))) fields/s, \

@@ -72,6 +72,23 @@ struct NamedQueryTests {
             return s.first == "per_well_counts"
         }
         #expect(try NamedQueries.parseParameters(["plate=P 1", ":x=a=b"]) == ["plate": "P 1", "x": "a=b"])
+        // An unknown plate is a lookup error, as for `counts --plate`, not an empty result.
+        #expect { try NamedQueries.run(screen, q, parameters: ["plate": "NOPE"]) } throws: {
+            guard case .unknownPlate("NOPE", let known) = $0 as? QueryError else { return false }
+            return known == ["FAKE1"]
+        }
+        // A user's query: a parameter it uses but nobody gave is an error naming it, not NULL.
+        let own = NamedQuery(name: "mine", sql: "SELECT count(*) FROM field WHERE cell_count > :min_cells")
+        #expect { try NamedQueries.run(screen, own, parameters: [:]) } throws: {
+            ($0 as? QueryError)?.isLookupFailure == true && "\($0)".contains("--param min_cells")
+        }
+        #expect(try NamedQueries.run(screen, own, parameters: ["min_cells": "0"]).rows.count == 1)
+        // A .sql file that is not there says so.
+        #expect { try NamedQueries.resolve(dir.path + "/missing.sql") } throws: {
+            "\($0)".contains("missing.sql: no such file")
+        }
+        // --list shows the whole first paragraph of a description.
+        #expect(try NamedQueries.resolve("run_history").summary.contains("kept after later runs re-process"))
         #expect(throws: QueryError.self) { try NamedQueries.parseParameters(["plate"]) }
     }
 

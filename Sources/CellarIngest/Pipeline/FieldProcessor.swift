@@ -8,7 +8,7 @@ import Foundation
 /// Milliseconds per stage of processing one field.
 public struct StageTimes: Sendable, Hashable {
     public var read = 0.0
-    public var segmentation = SegmentationProfile()
+    public var segmentation = StageTimings()
     public var measure = 0.0
     public var write = 0.0
 
@@ -31,9 +31,19 @@ public struct StageTimes: Sendable, Hashable {
     }
 }
 
+/// What a worker noticed about a field's DNA image, for the operator (see `RunStats.notes`).
+struct FieldLook: Sendable {
+    var dnaPath: String
+    /// The file holds colour (3 or more samples per pixel), reduced by `--rgb`.
+    var colourDNA = false
+    /// Every pixel has the same value (`dnaMaximum`).
+    var blankDNA = false
+    var dnaMaximum = 0.0
+}
+
 /// What a worker made of a field.
 enum FieldOutcome: Sendable {
-    case done(IngestedField, StageTimes)
+    case done(IngestedField, StageTimes, FieldLook)
     case failed(FailureRecord)
     /// A file is still being written: the watcher will report it again.
     case deferred(String)
@@ -42,17 +52,16 @@ enum FieldOutcome: Sendable {
 /// One worker's tools: a segmenter and a measurer with their scratch buffers,
 /// reused for every field the worker takes. Not thread-safe; one per worker.
 final class FieldProcessor {
-    private let segmenter: WatershedSegmenter
-    private let unet: UNetSegmenter?
+    private let segmenter: any Segmenter
     private let measurer = Measurer(objectName: "Nuclei")
     private var labels = Image<UInt32>(width: 0, height: 0)
     private let profile: Bool
     private let settle: Double
+    private let rgb: RGBConversion
 
-    init(parameters: SegmentationParameters, model: UNetModel? = nil, profile: Bool, settle: Double) {
-        segmenter = WatershedSegmenter(parameters: parameters)
-        unet = model.map { UNetSegmenter(model: $0, parameters: parameters) }
-        segmenter.profiling = profile
+    init(recipe: SegmenterRecipe, profile: Bool, settle: Double, rgb: RGBConversion = .max) {
+        self.rgb = rgb
+        segmenter = recipe.makeSegmenter(profiling: profile)
         self.profile = profile
         self.settle = settle
     }
@@ -65,11 +74,13 @@ final class FieldProcessor {
         var channels: [Channel] = []
         var records: [ImageRecord] = []
         var dna: AnyImage?
+        var look = FieldLook(dnaPath: field.dnaImage.path)
         for channel in field.channels {
             let file = field.images[channel]!
             let image: AnyImage
+            var samples = 1
             do {
-                image = try readSettled(file)
+                image = try readSettled(file, samples: &samples)
             } catch {
                 if error.mayBeIncomplete, Settle.isStillChanging(file.path, since: file.fingerprint, window: .seconds(0.2)) {
                     return .deferred(file.path)
@@ -80,6 +91,10 @@ final class FieldProcessor {
             records.append(Self.record(channel, file, image: image))
             if channel == field.dnaChannel {
                 dna = image
+                look.colourDNA = samples >= 3
+                let (lo, hi) = image.range
+                look.blankDNA = lo == hi
+                look.dnaMaximum = hi
                 channels.insert(Channel(name: "DNA", image: image), at: 0)
             } else {
                 channels.append(Channel(name: Self.featureName(of: channel), image: image))
@@ -94,12 +109,8 @@ final class FieldProcessor {
                                          field: key, images: records))
         }
         times.read = started.millisecondsElapsed
-        if let unet {
-            labels = unet.segment(dna.floatImage())
-        } else {
-            segmenter.segment(dna, into: &labels)
-            if profile { times.segmentation = segmenter.lastProfile }
-        }
+        segmenter.segment(dna, into: &labels)
+        if profile { times.segmentation = segmenter.lastStages }
         let measureStart = ContinuousClock.now
         let measured: FieldMeasurements
         do {
@@ -113,22 +124,22 @@ final class FieldProcessor {
             key: key, images: records, cellCount: table.rowCount, featureColumns: table.columnNames,
             values: table.values,
             masks: StoredMasks(boxes: masks.boxes, rleOffsets: masks.rleOffsets, rleBytes: masks.rleBytes))
-        return .done(stored, times)
+        return .done(stored, times, look)
     }
 
     /// Reads a file; when it fails as if incomplete but is still settling,
     /// waits one settle period and tries once more.
-    private func readSettled(_ file: ScannedFile) throws(ImageError) -> AnyImage {
+    private func readSettled(_ file: ScannedFile, samples: inout Int) throws(ImageError) -> AnyImage {
         let first: ImageError
         do {
-            return try ImageFile.read(file.path)
+            return try ImageFile.read(file.path, channel: rgb.selection, samplesPerPixel: &samples)
         } catch {
             first = error
         }
         guard first.mayBeIncomplete, settle > 0,
               Settle.isStillChanging(file.path, since: file.fingerprint, window: .seconds(min(settle, 2))) else { throw first }
         Thread.sleep(forTimeInterval: settle)
-        return try ImageFile.read(file.path)
+        return try ImageFile.read(file.path, channel: rgb.selection, samplesPerPixel: &samples)
     }
 
     static func record(_ channel: ChannelID, _ file: ScannedFile, image: AnyImage?) -> ImageRecord {

@@ -33,29 +33,55 @@ public struct IngestOptions: Sendable {
         self.queuePerWorker = max(1, queuePerWorker)
     }
 
+    /// How fields are segmented: the watershed, or the U-Net when ``unet`` is set.
+    public var recipe: SegmenterRecipe {
+        SegmenterRecipe(method: unet == nil ? .watershed : .unet, parameters: segmentation, model: unet)
+    }
+
     /// Version of the measurement definitions; part of the parameters hash so
     /// that a change to them re-processes fields.
     public static let measurementVersion = 1
 
-    /// The settings that decide a field's results, as canonical JSON (sorted keys).
-    public func parametersJSON(channels: [String]) -> String {
+    /// The settings that decide a field's results, as canonical JSON (sorted keys): the
+    /// segmentation, method and model, and the acquisition settings that choose what is read —
+    /// DNA channel, channels, layout and pattern, colour conversion. An acquisition setting left
+    /// to its default is omitted (what the default picks follows from the files, whose
+    /// fingerprints are compared too), so runs from before it existed keep their hash.
+    public func parametersJSON(settings: IngestSettings = IngestSettings()) -> String {
         struct Provenance: Encodable {
             var segmentation: SegmentationParameters
             var measurementVersion: Int
             var method: String
             var model: String?
+            var dnaChannel: String?
+            var channels: [String]?
+            var layout: String?
+            var pattern: String?
+            var well: String?
+            var plateFormat: Int?
+            var rgb: String?
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        let layout = settings.layout.map { $0.lowercased() }.flatMap { $0 == "auto" ? nil : $0 }
         let value = Provenance(segmentation: segmentation, measurementVersion: Self.measurementVersion,
-                               method: unet == nil ? "watershed" : "unet", model: unet.map { "sha256:\($0.sha256)" })
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+                               method: recipe.method.rawValue, model: unet.map { "sha256:\($0.sha256)" },
+                               dnaChannel: settings.dnaChannel?.name,
+                               channels: settings.channels.map { Set($0).sorted().map(\.name) },
+                               layout: layout, pattern: settings.pattern, well: settings.well?.uppercased(),
+                               plateFormat: settings.plateFormat.map(\.rawValue),
+                               rgb: settings.rgb?.rawValue)
+        do {
+            return String(decoding: try encoder.encode(value), as: UTF8.self)
+        } catch {
+            preconditionFailure("parameters do not encode as JSON: \(error)")
+        }
     }
 
-    /// FNV-1a 64 of ``parametersJSON(channels:)``, hex: equal hash, equal results.
-    public func parametersHash(channels: [String] = []) -> String {
+    /// FNV-1a 64 of ``parametersJSON(settings:)``, hex: equal hash, equal results.
+    public func parametersHash(settings: IngestSettings = IngestSettings()) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in parametersJSON(channels: channels).utf8 {
+        for byte in parametersJSON(settings: settings).utf8 {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01b3
         }

@@ -40,4 +40,6 @@ public struct IngestSummary: Sendable {
     public var failures: [(path: String, reason: String)]
     /// Whether the run stopped on request (signal) rather than by running out of input.
     public var stoppedEarly: Bool
+    /// Image files (`.tif`, `.tiff`, `.png`) the initial scan found, matched or not.
+    public var imagesFound = 0
 }

@@ -61,11 +61,17 @@ public final class IngestRunner: Sendable {
     /// `progress` is called about twice a second from a background task.
     public func run(progress: @escaping @Sendable (IngestProgress) -> Void = { _ in }) async throws -> IngestSummary {
         let started = ContinuousClock.now
-        let hash = options.parametersHash()
-        let run = RunInfo(version: options.version, parametersJSON: options.parametersJSON(channels: []), parametersHash: hash)
+        let hash = options.parametersHash(settings: settings)
+        let run = RunInfo(version: options.version, parametersJSON: options.parametersJSON(settings: settings), parametersHash: hash)
         let writer = try store.makeWriter(run: run, capacity: max(8, 4 * options.workers))
+        // A daemon's run exists from the start, so that `cellar status` shows what it waits for.
+        if options.watch { try await writer.beginRun() }
         let processed = try store.processedFields()
-        let events = try AcquisitionSource(root: root, settings: settings, shard: options.shard, logger: logger).events(watch: options.watch)
+        let events = try AcquisitionSource(root: root, settings: settings, shard: options.shard, logger: logger) { key, fingerprint in
+            let field = key.field
+            let stored = FieldKey(plate: field.plate, row: field.row + 1, column: field.column + 1, site: max(field.site, 1))
+            return processed[stored]?.fingerprints[key.channel.name] == fingerprint.description
+        }.events(watch: options.watch)
         let jobs = BoundedQueue<Job>(capacity: options.workers * options.queuePerWorker)
         let stats = Locked(RunStats())
         let stopRequested = state.withLock { s -> Bool in s.jobs = jobs; s.writer = writer; return s.stopped }
@@ -83,27 +89,36 @@ public final class IngestRunner: Sendable {
                     logger.info("watching \(root) (\(backend))")
                 case .scanned(let matched, let unmatched, _, _):
                     logger.info("scan: \(matched) image files matched the layout, \(unmatched.count) did not")
-                    stats.withLock { $0.progress.scanComplete = true }
+                    stats.withLock { $0.progress.scanComplete = true; $0.imagesFound = matched + unmatched.count }
                     for name in unmatched { await Self.recordUnmatched(name, root: root, writer: writer, stats: stats, logger: logger) }
                 case .unmatched(let names):
                     for name in names { await Self.recordUnmatched(name, root: root, writer: writer, stats: stats, logger: logger) }
                 case .missingDNA(let id, let channels):
                     let reason = "field \(id) has channel(s) \(channels.map(\.name).joined(separator: ", ")) but no DNA image"
                     logger.warning("\(reason)")
-                    await Self.record(FailureRecord(path: "\(root)/\(id)", reason: reason), writer: writer, stats: stats, logger: logger)
-                case .duplicate(let path, let kept):
-                    await Self.record(FailureRecord(path: path, reason: "names the same plate, well, site and channel as \(kept), which is used instead"),
+                    await Self.record(FailureRecord(path: "\(root)/\(id)", reason: reason, kind: .missingDNA),
                                       writer: writer, stats: stats, logger: logger)
+                case .conflict(let conflict):
+                    let record = Self.failure(for: conflict)
+                    logger.warning("\(record.path): \(record.reason)")
+                    await Self.record(record, writer: writer, stats: stats, logger: logger)
+                case .channelLeftOut(let plate, let channel):
+                    logger.notice("plate \(plate): channel \(channel) found but not among the configured channels: not measured")
                 case .skipped(let path, let reason):
-                    await Self.record(FailureRecord(path: path, reason: reason), writer: writer, stats: stats, logger: logger)
+                    await Self.record(FailureRecord(path: path, reason: reason, kind: .skipped), writer: writer, stats: stats, logger: logger)
                 case .warning(let text):
                     logger.warning("\(text)")
+                case .plateChannels(let plate, let channels, let dna):
+                    let how = settings.channels == nil ? "found in its files" : "as configured"
+                    logger.notice("plate \(plate): channels \(channels.map(\.name).joined(separator: ", ")) (\(how)), all measured; DNA channel \(dna?.name ?? "none")")
+                case .waiting(let count, let fields):
+                    stats.withLock { $0.waiting = (count, fields) }
                 case .field(let field):
                     let key = FieldKey(plate: field.id.plate, row: field.id.row + 1, column: field.id.column + 1, site: max(field.id.site, 1))
-                    stats.withLock { $0.progress.fieldsSeen += 1 }
+                    stats.withLock { $0.seen(key) }
                     let fingerprints = Dictionary(uniqueKeysWithValues: field.images.map { ($0.key.name, $0.value.fingerprint.description) })
                     if let stored = processed[key], stored.isCurrent(fingerprints: fingerprints, parametersHash: hash) {
-                        stats.withLock { $0.progress.fieldsSkipped += 1 }
+                        stats.withLock { $0.skipped(key) }
                         continue
                     }
                     stats.withLock { s in if s.firstJob == nil { s.firstJob = .now } }
@@ -114,18 +129,26 @@ public final class IngestRunner: Sendable {
         state.withLock { $0.source = source }
         if isStopped { source.cancel() }
 
-        let reporter = Task { [store, root, logger] in
+        let reporter = Task { [store, root, logger, options] in
             var tick = 0
+            var lastLogged = IngestProgress()
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(500))
-                let now = stats.withLock { $0.snapshot(since: started) }
+                let (now, waiting) = stats.withLock { ($0.snapshot(since: started), $0.waiting) }
                 progress(now)
                 tick += 1
                 // Heartbeat for `cellar status`, every 2 s once the run has a row.
                 if tick % 4 == 0, let runID = await writer.progress.runID {
-                    do { try store.recordProgress(Self.runProgress(now, root: root), runID: runID) } catch {
+                    var report = Self.runProgress(now, root: root)
+                    (report.waitingCount, report.waiting) = waiting
+                    do { try store.recordProgress(report, runID: runID) } catch {
                         logger.debug("cannot record progress: \(error)")
                     }
+                }
+                // A daemon says how it is doing every 30 s when something changed.
+                if options.watch, tick % 60 == 0, now != lastLogged {
+                    lastLogged = now
+                    logger.notice("\(Self.progressLine(now, waiting: waiting.count))")
                 }
             }
         }
@@ -135,31 +158,35 @@ public final class IngestRunner: Sendable {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<options.workers {
-                    group.addTask { [options, logger] in
+                    group.addTask { [options, logger, rgb = settings.effectiveRGB] in
                         try await WorkerThread.run(name: "cellar-worker-\(index)") {
-                            let processor = FieldProcessor(parameters: options.segmentation, model: options.unet, profile: options.profile, settle: settle)
+                            let processor = FieldProcessor(recipe: options.recipe, profile: options.profile,
+                                                           settle: settle, rgb: rgb)
                             while let job = try WorkerThread.awaitBlocking({ await jobs.pop() }) {
                                 switch processor.process(job.field, key: job.key) {
-                                case .done(let field, var times):
+                                case .done(let field, var times, let look):
                                     let submitted = ContinuousClock.now
-                                    try WorkerThread.awaitBlocking { try await writer.submit(field) }
+                                    let stored = try WorkerThread.awaitBlocking { try await writer.submit(field) }
                                     times.write = submitted.millisecondsElapsed
-                                    stats.withLock { s in
-                                        s.progress.fieldsDone += 1
-                                        s.progress.cells += field.cellCount
+                                    guard stored else { continue }
+                                    let notes = stats.withLock { s in
+                                        s.stored(field.key, cells: field.cellCount)
                                         s.times += times
                                         s.lastDone = .now
+                                        return s.notes(on: field, look: look, rgb: rgb)
                                     }
+                                    for note in notes.info { logger.info("\(note)") }
+                                    for note in notes.warnings { logger.warning("\(note)") }
                                 case .failed(let record):
                                     logger.warning("\(record.path): \(record.reason)")
                                     try WorkerThread.awaitBlocking { try await writer.submit(failure: record) }
                                     stats.withLock { s in
-                                        s.progress.fieldsFailed += 1
+                                        if let key = record.field { s.failed(key) }
                                         s.failures.append((record.path, record.reason))
                                     }
                                 case .deferred(let path):
                                     logger.debug("\(path) is still being written; waiting for it to settle")
-                                    stats.withLock { $0.progress.fieldsSeen -= 1 }
+                                    stats.withLock { $0.unseen(job.key) }
                                 }
                             }
                         }
@@ -191,7 +218,19 @@ public final class IngestRunner: Sendable {
             try? store.recordProgress(Self.runProgress(progressNow, root: root), runID: runID)
         }
         return IngestSummary(progress: progressNow, times: final.times, layout: final.layout, writer: writerSummary,
-                             failures: final.failures, stoppedEarly: isStopped)
+                             failures: final.failures, stoppedEarly: isStopped, imagesFound: final.imagesFound)
+    }
+
+    /// `1,024 fields stored (12 failed, 30 unchanged), 251,000 cells, 3 waiting, 24.1 fields/s`.
+    static func progressLine(_ p: IngestProgress, waiting: Int) -> String {
+        var text = "\(p.fieldsDone) fields stored"
+        var extra: [String] = []
+        if p.fieldsFailed > 0 { extra.append("\(p.fieldsFailed) failed") }
+        if p.fieldsSkipped > 0 { extra.append("\(p.fieldsSkipped) unchanged") }
+        if !extra.isEmpty { text += " (" + extra.joined(separator: ", ") + ")" }
+        text += ", \(p.cells) cells"
+        if waiting > 0 { text += ", \(waiting) field(s) waiting for files" }
+        return text + String(format: ", %.1f fields/s", p.fieldsPerSecond)
     }
 
     static func runProgress(_ p: IngestProgress, root: String) -> RunProgress {
@@ -203,14 +242,25 @@ public final class IngestRunner: Sendable {
     private static func recordUnmatched(_ name: String, root: String, writer: StoreWriter,
                                         stats: Locked<RunStats>, logger: Logger) async {
         let path = name.hasPrefix("/") ? name : "\(root)/\(name)"
-        await record(FailureRecord(path: path, reason: "file name matches no layout"), writer: writer, stats: stats, logger: logger)
+        await record(FailureRecord(path: path, reason: "file name matches no layout", kind: .unmatched),
+                     writer: writer, stats: stats, logger: logger)
+    }
+
+    /// The failed-field record of two or more files claiming one field and channel.
+    static func failure(for conflict: FieldConflict) -> FailureRecord {
+        let id = conflict.field
+        let key = FieldKey(plate: id.plate, row: id.row + 1, column: id.column + 1, site: max(id.site, 1))
+        let reason = "\(id) channel \(conflict.channel) is named by \(conflict.paths.count) files (\(conflict.paths.joined(separator: ", "))); "
+            + "neither is used. Leave one out with an ignore rule (--ignore '*_groundtruth/*', or ignore = [...] in cellar.toml) "
+            + "or a --pattern that matches only the images"
+        return FailureRecord(path: conflict.paths[0], reason: reason, kind: .duplicate, field: key)
     }
 
     private static func record(_ failure: FailureRecord, writer: StoreWriter, stats: Locked<RunStats>, logger: Logger) async {
         do {
             try await writer.submit(failure: failure)
             stats.withLock { s in
-                s.progress.otherFailures += 1
+                if let key = failure.field { s.failed(key) } else { s.progress.otherFailures += 1 }
                 s.failures.append((failure.path, failure.reason))
             }
         } catch {
@@ -219,14 +269,88 @@ public final class IngestRunner: Sendable {
     }
 }
 
-/// Mutable counters shared by the pipeline's tasks (behind a `Mutex`).
+/// Mutable counters shared by the pipeline's tasks (behind a lock, see ``Locked``).
 struct RunStats: Sendable {
     var progress = IngestProgress()
     var times = StageTimes()
     var layout: String?
+    var imagesFound = 0
     var failures: [(String, String)] = []
     var firstJob: ContinuousClock.Instant?
     var lastDone: ContinuousClock.Instant?
+    /// The latest outcome of each field this run stored: cells when done, nil when failed.
+    /// A field stored twice (a file rewritten while watching) counts once, as the database does.
+    private var outcome: [FieldKey: Int?] = [:]
+    private var seenKeys: Set<FieldKey> = []
+    private var skippedKeys: Set<FieldKey> = []
+    /// Fields the acquisition source is waiting on (count, and a sample), for `cellar status`.
+    var waiting: (count: Int, sample: [WaitingField]) = (0, [])
+
+    /// A field handed on by the source (counted once however often it comes). O(1).
+    mutating func seen(_ key: FieldKey) {
+        seenKeys.insert(key)
+        progress.fieldsSeen = seenKeys.count
+    }
+
+    /// A field handed back (a file still settling): it comes again. O(1).
+    mutating func unseen(_ key: FieldKey) {
+        if outcome[key] == nil, !skippedKeys.contains(key) { seenKeys.remove(key) }
+        progress.fieldsSeen = seenKeys.count
+    }
+
+    /// A field already stored with the same files and parameters. O(1).
+    mutating func skipped(_ key: FieldKey) {
+        if skippedKeys.insert(key).inserted { progress.fieldsSkipped += 1 }
+    }
+    /// Cells per done field, by plate: the plate median that a nearly empty field is judged by.
+    private var plateCells: [String: [Int]] = [:]
+    private var colourReported: Set<String> = []
+
+    /// Records a field stored as done. O(1).
+    mutating func stored(_ key: FieldKey, cells: Int) {
+        seen(key)
+        switch outcome.updateValue(cells, forKey: key) {
+        case .some(.some(let old)): progress.fieldsDone -= 1; progress.cells -= old
+        case .some(.none): progress.fieldsFailed -= 1
+        case .none: break
+        }
+        progress.fieldsDone += 1
+        progress.cells += cells
+        plateCells[key.plate, default: []].append(cells)
+    }
+
+    /// Records a field stored as failed. O(1).
+    mutating func failed(_ key: FieldKey) {
+        seen(key)
+        switch outcome.updateValue(nil, forKey: key) {
+        case .some(.some(let old)): progress.fieldsDone -= 1; progress.cells -= old
+        case .some(.none): progress.fieldsFailed -= 1
+        case .none: break
+        }
+        progress.fieldsFailed += 1
+    }
+
+    /// What to tell the operator about a stored field: the colour conversion once per plate,
+    /// and a warning when its DNA image is blank or its count far below the plate's median
+    /// (a wrong DNA channel or colour conversion looks like this). O(fields of the plate).
+    mutating func notes(on field: IngestedField, look: FieldLook, rgb: RGBConversion) -> (info: [String], warnings: [String]) {
+        var info: [String] = [], warnings: [String] = []
+        let plate = field.key.plate
+        if look.colourDNA, colourReported.insert(plate).inserted {
+            info.append("plate \(plate): the DNA images are colour (RGB); using \(rgb.explanation) (--rgb red|green|blue|luminance|max)")
+        }
+        let counts = plateCells[plate] ?? []
+        if look.blankDNA {
+            warnings.append("\(field.key): the DNA image \(look.dnaPath) is blank (every pixel \(look.dnaMaximum)); 0 cells")
+        } else if counts.count >= 8 {
+            let median = counts.sorted()[counts.count / 2]
+            if median >= 20, field.cellCount * 10 < median {
+                warnings.append("\(field.key): \(field.cellCount) cells where the plate's median is \(median): "
+                    + "is \(look.dnaPath) the DNA stain, in focus and exposed?")
+            }
+        }
+        return (info, warnings)
+    }
 
     func snapshot(since started: ContinuousClock.Instant) -> IngestProgress {
         var p = progress

@@ -14,7 +14,7 @@ extension IngestSettings {
     /// `method` (`watershed`, the default, or `unet`) and `model` (a .safetensors path,
     /// default the committed `Models/cellar-unet.safetensors`): the U-Net to use, or nil.
     public func unetModel() throws(SettingsError) -> UNetModel? {
-        let method = segmentation["method"]?.string ?? "watershed"
+        let method = (segmentation["method"]?.string ?? "watershed").lowercased()
         let path = segmentation["model"]?.string
         switch method {
         case "watershed" where path == nil: return nil
@@ -23,32 +23,35 @@ extension IngestSettings {
                 if let path { return try UNetModel(path: path) }
                 return try UNetModel.loadDefault()
             } catch {
-                throw .invalidValue(path: "segmentation settings", key: "model", reason: "\(error)")
+                throw .invalidValue(path: segmentationSource, key: "model", reason: "\(error)")
             }
         default:
-            throw .invalidValue(path: "segmentation settings", key: "method", reason: "'\(method)' is not watershed or unet")
+            throw .invalidValue(path: segmentationSource, key: "method", reason: "'\(method)' is not watershed or unet")
         }
     }
+
+    /// Where `[segmentation]` errors point: the `cellar.toml` that gave a table, else the flags.
+    var segmentationSource: String { tomlPath.map { "\($0) [segmentation]" } ?? "segmentation settings" }
 
     /// Parameters for `diameter` (default 26 px) with every other given key applied.
     /// Throws for unknown keys or values of the wrong type.
     public func segmentationParameters() throws(SettingsError) -> SegmentationParameters {
         let table = segmentation
         for key in table.keys where !Self.segmentationKeys.contains(key) {
-            throw .invalidValue(path: "segmentation settings", key: key, reason: "unknown key (known: \(Self.segmentationKeys.joined(separator: ", ")))")
+            throw .invalidValue(path: segmentationSource, key: key, reason: "unknown key (known: \(Self.segmentationKeys.joined(separator: ", ")))")
         }
         func number(_ key: String) throws(SettingsError) -> Double? {
             guard let value = table[key] else { return nil }
-            guard let d = value.double else { throw .wrongType(path: "segmentation settings", key: key, expected: "a number, not \(value)") }
+            guard let d = value.double else { throw .wrongType(path: segmentationSource, key: key, expected: "a number, not \(value)") }
             return d
         }
         func flag(_ key: String) throws(SettingsError) -> Bool? {
             guard let value = table[key] else { return nil }
-            guard let b = value.bool else { throw .wrongType(path: "segmentation settings", key: key, expected: "true or false, not \(value)") }
+            guard let b = value.bool else { throw .wrongType(path: segmentationSource, key: key, expected: "true or false, not \(value)") }
             return b
         }
         let diameter = try number("diameter") ?? SegmentationParameters.defaultDiameter
-        guard diameter > 0 else { throw .invalidValue(path: "segmentation settings", key: "diameter", reason: "must be positive") }
+        guard diameter > 0 else { throw .invalidValue(path: segmentationSource, key: "diameter", reason: "must be positive") }
         var p = SegmentationParameters(diameter: diameter)
         if let v = try number("sigma") { p.sigma = v }
         if let v = try number("threshold_scale") { p.thresholdScale = v }

@@ -18,8 +18,8 @@ struct IngestArguments: ParsableArguments {
     @Flag(help: "Print per-stage milliseconds per field at the end.")
     var profile = false
 
-    @Option(help: "Segmentation method: watershed (default) or unet (slower, more accurate on clumped nuclei).")
-    var method: String?
+    @Option(help: "Segmentation method (default watershed; unet: slower, more accurate on clumped nuclei).")
+    var method: SegmentationMethod?
 
     @Option(help: "U-Net model file (.safetensors; default: the committed Models/cellar-unet.safetensors).")
     var model: String?
@@ -37,10 +37,13 @@ struct IngestArguments: ParsableArguments {
         }
         let rootPath = URL(fileURLWithPath: root).standardizedFileURL.path
         var flags = try acquisition.settings(segmentation: segmentation)
-        if let method { flags.segmentation["method"] = .string(method) }
+        if let method { flags.segmentation["method"] = .string(method.rawValue) }
         if let model { flags.segmentation["model"] = .string(model) }
         var settings = try flags.merged(withRoot: rootPath)
         adjust(&settings)
+        // Refuse bad settings before the database (and its lock) is created.
+        _ = try settings.resolvedLayout()
+        _ = try settings.watchMode()
         var options = IngestOptions(segmentation: try settings.segmentationParameters(), watch: watch,
                                     profile: profile, version: CellarVersion.current)
         options.unet = try settings.unetModel()
@@ -81,4 +84,9 @@ enum IngestReport {
 
 enum CellarVersion {
     static let current = "0.1.0"
+}
+
+/// `--method`: case-insensitive, its values (every ``SegmentationMethod``) listed in `--help`.
+extension SegmentationMethod: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
 }

@@ -84,6 +84,11 @@ struct OutputTable: Sendable {
 }
 
 /// Writes to standard error (progress, warnings), never mixed into results.
+/// Prints an error the one way every command does: `cellar: error: …` on standard error.
+func reportError(_ message: String) {
+    printError("cellar: error: " + message)
+}
+
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }

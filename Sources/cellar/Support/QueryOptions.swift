@@ -43,7 +43,7 @@ func reportingErrors<T>(_ body: () throws(QueryError) -> T) throws -> T {
     do {
         return try body()
     } catch {
-        printError("error: \(error)")
+        reportError("\(error)")
         throw ExitCode(error.isLookupFailure ? 2 : 1)
     }
 }
