@@ -64,7 +64,7 @@ struct ShardTests {
 
     @Test func shardsTakeWholeWellsAndTogetherEverything() async throws {
         let dir = try TempDir(); defer { dir.cleanup() }
-        let root = try await PipelineTests.plate(in: dir, wells: 8, sites: 2)
+        let root = try await PipelineTests.plate(in: dir, wells: 6, sites: 2)
         // A file no layout places: recorded by exactly one shard.
         FileManager.default.createFile(atPath: root + "/stray-image.tif", contents: Data([1, 2, 3]))
         let all = try await PipelineTests.ingest(root, db: dir.path + "/all.db")
@@ -78,15 +78,18 @@ struct ShardTests {
             let summary = try await PipelineTests.ingest(root, db: db, options: options)
             failures += summary.progress.otherFailures + summary.progress.fieldsFailed
             let cells = try PipelineTests.fieldCells(db)
+            #expect(!cells.isEmpty)  // A01…A06 fall in all three shards
             // Whole wells: both sites of each well are here, and each well is this shard's.
             let wells = Set(cells.keys.map { String($0.split(separator: "/")[1]) })
             #expect(cells.count == 2 * wells.count)
             for well in wells { #expect(Shard.of(plate: "P1", well: well, count: 3) == index) }
             #expect(Set(union.keys).isDisjoint(with: cells.keys))
             union.merge(cells) { a, _ in a }
-            // A rerun skips what the shard finished.
-            let again = try await PipelineTests.ingest(root, db: db, options: options)
-            #expect(again.progress.fieldsDone == 0 && again.progress.fieldsSkipped == cells.count)
+            if index == 0 {
+                // A rerun skips what the shard finished.
+                let again = try await PipelineTests.ingest(root, db: db, options: options)
+                #expect(again.progress.fieldsDone == 0 && again.progress.fieldsSkipped == cells.count)
+            }
         }
         #expect(union == full)
         #expect(failures == all.progress.otherFailures && failures == 1)
