@@ -2,51 +2,11 @@ import CellarImage
 import Foundation
 import TOMLKit
 
-/// A TOML value kept opaque for the segmentation parameters, which the pipeline maps.
-public enum SettingValue: Sendable, Equatable, CustomStringConvertible {
-    case bool(Bool), int(Int), double(Double), string(String)
-    case array([SettingValue]), table([String: SettingValue])
-
-    /// The number as a Double (TOML `2` and `2.0` both).
-    public var double: Double? {
-        switch self { case let .double(d): d; case let .int(i): Double(i); default: nil }
-    }
-    public var int: Int? { if case let .int(i) = self { i } else { nil } }
-    public var string: String? { if case let .string(s) = self { s } else { nil } }
-    public var bool: Bool? { if case let .bool(b) = self { b } else { nil } }
-
-    public var description: String {
-        switch self {
-        case let .bool(b): "\(b)"
-        case let .int(i): "\(i)"
-        case let .double(d): "\(d)"
-        case let .string(s): "\"\(s)\""
-        case let .array(a): "[" + a.map(\.description).joined(separator: ", ") + "]"
-        case let .table(t): "{" + t.keys.sorted().map { "\($0) = \(t[$0]!)" }.joined(separator: ", ") + "}"
-        }
-    }
-
-    init?(_ v: TOMLValueConvertible) {
-        switch v.type {
-        case .bool: self = .bool(v.bool ?? false)
-        case .int: self = .int(v.int ?? 0)
-        case .double: self = .double(v.double ?? 0)
-        case .string: self = .string(v.string ?? "")
-        case .array: self = .array((v.array.map { Array($0) } ?? []).compactMap(SettingValue.init))
-        case .table:
-            var t: [String: SettingValue] = [:]
-            if let table = v.table { for k in table.keys { if let x = table[k].flatMap(SettingValue.init) { t[k] = x } } }
-            self = .table(t)
-        default: self = .string(v.debugDescription)  // dates and times: kept as text
-        }
-    }
-}
-
 /// Errors reading `cellar.toml`.
 public enum SettingsError: Error, Sendable, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     case syntax(path: String, line: Int, column: Int, reason: String)
-    case unknownKey(path: String, key: String)
+    case unknownKey(path: String, key: String, known: [String])
     case wrongType(path: String, key: String, expected: String)
     case invalidValue(path: String, key: String, reason: String)
 
@@ -54,11 +14,35 @@ public enum SettingsError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case let .unreadable(p, r): "cannot read \(p): \(r)"
         case let .syntax(p, l, c, r): "\(p):\(l):\(c): \(r)"
-        case let .unknownKey(p, k):
-            "\(p): unknown key '\(k)' (known: \(IngestSettings.tomlKeys.sorted().joined(separator: ", ")), [segmentation])"
+        case let .unknownKey(p, k, known):
+            "\(p): unknown key '\(k)'" + (SettingsError.closest(to: k, among: known).map { "; did you mean '\($0)'?" } ?? "")
+                + " (keys: \(known.sorted().joined(separator: ", ")))"
         case let .wrongType(p, k, e): "\(p): '\(k)' must be \(e)"
         case let .invalidValue(p, k, r): "\(p): '\(k)': \(r)"
         }
+    }
+}
+
+extension SettingsError {
+    /// The known key nearest `key` by edit distance, when it is near enough to be a typo.
+    static func closest(to key: String, among known: [String]) -> String? {
+        func distance(_ a: [Character], _ b: [Character]) -> Int {
+            var row = Array(0...b.count)
+            for (i, ca) in a.enumerated() {
+                var previous = row[0]
+                row[0] = i + 1
+                for (j, cb) in b.enumerated() {
+                    let substitution = previous + (ca == cb ? 0 : 1)
+                    previous = row[j + 1]
+                    row[j + 1] = min(substitution, row[j] + 1, row[j + 1] + 1)
+                }
+            }
+            return row[b.count]
+        }
+        let k = Array(key.lowercased())
+        guard let best = known.map({ ($0, distance(k, Array($0))) }).min(by: { $0.1 < $1.1 }),
+              best.1 <= max(2, k.count / 3) else { return nil }
+        return best.0
     }
 }
 
@@ -102,15 +86,15 @@ public struct IngestSettings: Sendable, Equatable {
     public var ignore: [String]?
     /// How an RGB image becomes the one channel Cellar segments and measures (nil: `max`).
     public var rgb: RGBConversion?
-    /// The `[segmentation]` table, uninterpreted; keys from flags win key by key.
-    public var segmentation: [String: SettingValue]
+    /// The `[segmentation]` table; keys from flags win key by key.
+    public var segmentation: SegmentationSettings
     /// The `cellar.toml` these settings were merged with, when there was one (errors name it).
     public var tomlPath: String?
 
     public init(layout: String? = nil, pattern: String? = nil, dnaChannel: ChannelID? = nil,
                 channels: [ChannelID]? = nil, plateFormat: PlateFormat? = nil,
                 settle: Duration? = nil, pollInterval: Duration? = nil, grace: Duration? = nil,
-                watch: String? = nil, segmentation: [String: SettingValue] = [:]) {
+                watch: String? = nil, segmentation: SegmentationSettings = SegmentationSettings()) {
         self.layout = layout; self.pattern = pattern; self.dnaChannel = dnaChannel
         self.channels = channels; self.plateFormat = plateFormat; self.settle = settle
         self.pollInterval = pollInterval; self.grace = grace; self.watch = watch
@@ -118,8 +102,8 @@ public struct IngestSettings: Sendable, Equatable {
     }
 
     public static let fileName = "cellar.toml"
-    static let tomlKeys: Set<String> = ["layout", "pattern", "dna_channel", "channels", "plate_format",
-                                        "settle", "poll_interval", "grace", "watch", "ignore", "rgb", "well", "segmentation"]
+    /// The top-level keys of `cellar.toml`.
+    static var tomlKeys: [String] { TOMLFile.CodingKeys.allCases.map(\.rawValue) }
 
     public var effectivePlateFormat: PlateFormat { plateFormat ?? .wells96 }
     public var effectiveSettle: Duration { settle ?? .seconds(2) }
@@ -191,11 +175,12 @@ public struct IngestSettings: Sendable, Equatable {
         m.watch = watch ?? other.watch
         m.ignore = ignore.map { $0 + (other.ignore ?? []) } ?? other.ignore
         m.rgb = rgb ?? other.rgb
-        m.segmentation = other.segmentation.merging(segmentation) { _, flag in flag }
+        m.segmentation = other.segmentation.overlaid(by: segmentation)
         return m
     }
 
-    /// Parses the TOML text of a `cellar.toml`.
+    /// Parses the TOML text of a `cellar.toml`: syntax errors with their line and column,
+    /// unknown keys with the nearest known one, wrong types and values naming the key.
     public static func parse(toml text: String, path: String = fileName) throws(SettingsError) -> IngestSettings {
         let table: TOMLTable
         do { table = try TOMLTable(string: text) } catch let e as TOMLParseError {
@@ -203,55 +188,131 @@ public struct IngestSettings: Sendable, Equatable {
         } catch {
             throw .syntax(path: path, line: 0, column: 0, reason: "\(error)")
         }
-        var s = IngestSettings()
-        for key in table.keys {
-            guard tomlKeys.contains(key), let v = table[key] else { throw .unknownKey(path: path, key: key) }
-            func str() throws(SettingsError) -> String {
-                guard let x = v.string else { throw .wrongType(path: path, key: key, expected: "a string") }
-                return x
-            }
-            func seconds() throws(SettingsError) -> Duration {
-                let d: Double? = v.double ?? v.int.map(Double.init)
-                guard let d, d >= 0 else { throw .wrongType(path: path, key: key, expected: "a number of seconds ≥ 0") }
-                return .milliseconds(Int64((d * 1000).rounded()))
-            }
-            switch key {
-            case "layout": s.layout = try str()
-            case "pattern": s.pattern = try str()
-            case "well": s.well = try str()
-            case "watch": s.watch = try str()
-            case "ignore":
-                guard let a = v.array, Array(a).allSatisfy({ $0.string != nil }) else {
-                    throw .wrongType(path: path, key: key, expected: "an array of glob strings")
-                }
-                s.ignore = Array(a).compactMap(\.string)
-            case "rgb":
-                guard let c = RGBConversion(rawValue: try str().lowercased()) else {
-                    throw .invalidValue(path: path, key: key, reason: "use \(RGBConversion.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                s.rgb = c
-            case "dna_channel": s.dnaChannel = ChannelID(v.string ?? v.int.map { String($0) } ?? "")
-                if s.dnaChannel?.name.isEmpty ?? true { throw .wrongType(path: path, key: key, expected: "a channel name") }
-            case "channels":
-                guard let a = v.array else { throw .wrongType(path: path, key: key, expected: "an array of channel names") }
-                s.channels = Array(a).compactMap { $0.string ?? $0.int.map { String($0) } }.map { ChannelID($0) }
-            case "plate_format":
-                guard let n = v.int, let f = PlateFormat(rawValue: n) else {
-                    throw .invalidValue(path: path, key: key, reason: "use 96, 384 or 1536")
-                }
-                s.plateFormat = f
-            case "settle": s.settle = try seconds()
-            case "poll_interval": s.pollInterval = try seconds()
-            case "grace": s.grace = try seconds()
-            case "segmentation":
-                guard case let .table(t)? = SettingValue(v) else {
-                    throw .wrongType(path: path, key: key, expected: "a table")
-                }
-                s.segmentation = t
-            default: throw .unknownKey(path: path, key: key)
+        for key in table.keys where !tomlKeys.contains(key) {
+            throw .unknownKey(path: path, key: key, known: tomlKeys)
+        }
+        if let segmentation = table["segmentation"]?.table {
+            let known = SegmentationSettings.CodingKeys.allCases.map(\.rawValue)
+            for key in segmentation.keys where !known.contains(key) {
+                throw .unknownKey(path: path + " [segmentation]", key: key, known: known)
             }
         }
+        do {
+            return try TOMLDecoder().decode(TOMLFile.self, from: table).settings
+        } catch let problem as SettingProblem {
+            throw problem.error(path: path)
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) {
+            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw .wrongType(path: path, key: key, expected: "another type (\(context.debugDescription))")
+        } catch {
+            throw .syntax(path: path, line: 0, column: 0, reason: "\(error)")
+        }
+    }
+}
+
+/// A value of the wrong type or out of range, met while decoding (the path is added later).
+struct SettingProblem: Error {
+    var key: String
+    var expected: String
+    var invalid = false
+    func error(path: String) -> SettingsError {
+        invalid ? .invalidValue(path: path, key: key, reason: expected) : .wrongType(path: path, key: key, expected: expected)
+    }
+}
+
+/// Decoding helpers that accept TOML's integers where a number is wanted, and name the key
+/// in every error.
+extension KeyedDecodingContainer {
+    func number(_ key: Key) throws -> Double? {
+        guard contains(key) else { return nil }
+        if let d = try? decode(Double.self, forKey: key) { return d }
+        if let i = try? decode(Int.self, forKey: key) { return Double(i) }
+        throw SettingProblem(key: key.stringValue, expected: "a number")
+    }
+
+    func integer(_ key: Key) throws -> Int? {
+        guard let d = try number(key) else { return nil }
+        guard d == d.rounded(), abs(d) < 1e15 else { throw SettingProblem(key: key.stringValue, expected: "a whole number") }
+        return Int(d)
+    }
+
+    func seconds(_ key: Key) throws -> Duration? {
+        guard let d = try number(key) else { return nil }
+        guard d >= 0 else { throw SettingProblem(key: key.stringValue, expected: "a number of seconds ≥ 0") }
+        return .milliseconds(Int64((d * 1000).rounded()))
+    }
+
+    func text(_ key: Key) throws -> String? {
+        guard contains(key) else { return nil }
+        guard let s = try? decode(String.self, forKey: key) else { throw SettingProblem(key: key.stringValue, expected: "a string") }
         return s
+    }
+
+    func flag(_ key: Key) throws -> Bool? {
+        guard contains(key) else { return nil }
+        guard let b = try? decode(Bool.self, forKey: key) else { throw SettingProblem(key: key.stringValue, expected: "true or false") }
+        return b
+    }
+
+    /// A channel name; `1` and `"1"` alike.
+    func channel(_ key: Key) throws -> ChannelID? {
+        guard contains(key) else { return nil }
+        if let s = try? decode(String.self, forKey: key), !s.isEmpty { return ChannelID(s) }
+        if let i = try? decode(Int.self, forKey: key) { return ChannelID(String(i)) }
+        throw SettingProblem(key: key.stringValue, expected: "a channel name")
+    }
+}
+
+/// The whole `cellar.toml`, as TOMLKit's decoder reads it.
+struct TOMLFile: Decodable {
+    var settings = IngestSettings()
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case layout, pattern, well, watch, ignore, rgb, grace, settle, channels, segmentation
+        case dnaChannel = "dna_channel", plateFormat = "plate_format", pollInterval = "poll_interval"
+    }
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        var s = IngestSettings()
+        s.layout = try c.text(.layout)
+        s.pattern = try c.text(.pattern)
+        s.well = try c.text(.well)
+        s.watch = try c.text(.watch)
+        s.dnaChannel = try c.channel(.dnaChannel)
+        if c.contains(.channels) {
+            var list = try c.nestedUnkeyedContainer(forKey: .channels)
+            var channels: [ChannelID] = []
+            while !list.isAtEnd {
+                if let name = try? list.decode(String.self) { channels.append(ChannelID(name)) }
+                else if let number = try? list.decode(Int.self) { channels.append(ChannelID(String(number))) }
+                else { throw SettingProblem(key: "channels", expected: "an array of channel names") }
+            }
+            s.channels = channels
+        }
+        if c.contains(.ignore) {
+            guard let globs = try? c.decode([String].self, forKey: .ignore) else {
+                throw SettingProblem(key: "ignore", expected: "an array of glob strings")
+            }
+            s.ignore = globs
+        }
+        if let name = try c.text(.rgb) {
+            guard let rgb = RGBConversion(rawValue: name.lowercased()) else {
+                throw SettingProblem(key: "rgb", expected: "use \(RGBConversion.allCases.map(\.rawValue).joined(separator: ", "))", invalid: true)
+            }
+            s.rgb = rgb
+        }
+        if let n = try c.integer(.plateFormat) {
+            guard let format = PlateFormat(rawValue: n) else { throw SettingProblem(key: "plate_format", expected: "use 96, 384 or 1536", invalid: true) }
+            s.plateFormat = format
+        }
+        s.settle = try c.seconds(.settle)
+        s.pollInterval = try c.seconds(.pollInterval)
+        s.grace = try c.seconds(.grace)
+        if c.contains(.segmentation) {
+            s.segmentation = try c.decode(SegmentationSettings.self, forKey: .segmentation)
+        }
+        settings = s
     }
 }
 

@@ -1,3 +1,4 @@
+import CellarImage
 /// Settle detection: when is a file finished?
 ///
 /// A file is ready when (a) inotify reports it closed after writing (`IN_CLOSE_WRITE`)
@@ -86,8 +87,4 @@ func wallClockNanoseconds() -> Int64 {
     return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
 }
 
-extension Duration {
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}
+

@@ -55,9 +55,7 @@ struct CellCursor {
         return s
     }
 
-    static func quote(_ name: String) -> String {
-        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
+    static func quote(_ name: String) -> String { name.quotedDatabaseIdentifier }
 
     /// Calls `body(objectNumber, row)` for each cell of `field` in object order; `row` holds
     /// `columns.count` values (NaN for NULL) and is reused between calls.

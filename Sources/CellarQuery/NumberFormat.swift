@@ -1,3 +1,5 @@
+import Foundation
+
 /// Fast decimal text for numbers in exports: integers exactly, other values with 15
 /// significant digits (trailing zeros dropped) — the precision SQLite itself uses when it
 /// prints a REAL, and the most a double holds without noise digits. Positional notation for
@@ -182,6 +184,17 @@ public enum NumberFormat {
         let leading = v == 0 ? 7 : d.trailingZeroBitCount >> 3
         out.storeBytes(of: ((d >> UInt64(8 * leading)) | asciiZeros).littleEndian, as: UInt64.self)
         return 8 - leading
+    }
+
+    /// A number for people (human tables): integers whole, |x| ≥ 1000 rounded to an integer,
+    /// else 4 significant digits (`565.7`, `0.1235`), `1.23e-05` below 1e-4. Scripts get
+    /// ``string(_:)`` (full precision) through `--format csv|tsv|json`.
+    public static func human(_ x: Double) -> String {
+        guard x.isFinite else { return "" }
+        if x == x.rounded(), abs(x) < 1e15 { return string(x) }
+        if abs(x) >= 1000 { return string(x.rounded()) }
+        if abs(x) >= 1e-4 { return String(format: "%.4g", x) }
+        return String(format: "%.2e", x)
     }
 
     /// The text `write` produces, as a String (for tables and tests).

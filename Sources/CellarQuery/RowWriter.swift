@@ -105,16 +105,29 @@ struct RowWriter {
         sink.count = p - sink.buffer
     }
 
-    /// A text value: JSON string, or CSV-quoted when it holds a separator, quote or newline.
+    /// A text value: JSON string, or a CSV/TSV field (``DelimitedText``).
     func text(_ s: String) -> String {
         switch format {
         case .jsonl: return Self.jsonString(s)
-        case .tsv: return s.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
-        default:
-            guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        case .tsv: return DelimitedText.field(s, separator: "\t")
+        default: return DelimitedText.field(s, separator: ",")
         }
     }
 
     static func jsonString(_ s: String) -> String { JSONText.quote(s) }
+}
+
+/// Text fields of delimited files, the one way every writer (exports, tables, `segment --csv`)
+/// spells them.
+public enum DelimitedText {
+    /// CSV (`separator` `,`): quoted when it holds a comma, quote or line break, quotes
+    /// doubled (RFC 4180). TSV (`\t`): tabs and line breaks become spaces (TSV cannot quote).
+    public static func field(_ s: String, separator: Character) -> String {
+        if separator == "\t" {
+            guard s.contains(where: { $0 == "\t" || $0 == "\n" || $0 == "\r" }) else { return s }
+            return String(s.map { $0 == "\t" || $0 == "\n" || $0 == "\r" ? " " : $0 })
+        }
+        guard s.contains(where: { $0 == separator || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
 }

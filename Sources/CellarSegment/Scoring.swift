@@ -1,4 +1,5 @@
 import CellarImage
+import Foundation
 
 /// Instance-segmentation scores of one (truth, predicted) label-image pair, with the
 /// definitions of `shared/reference/score.py`: objects are the distinct non-zero labels
@@ -96,12 +97,8 @@ public struct InstanceScoreSummary: Sendable, Hashable, Codable {
     }
 }
 
-func fmt4(_ v: Double) -> String {
-    if v.isNaN { return "nan" }
-    let r = Int((v * 10000).rounded())
-    let s = String(r / 10000) + "." + String(String(10000 + r % 10000).dropFirst())
-    return s
-}
+/// A score with four decimals (`0.9123`).
+func fmt4(_ v: Double) -> String { v.isNaN ? "nan" : String(format: "%.4f", v) }
 
 /// Scores `predicted` against `truth` (same size). One pass over the pixels building a
 /// sparse contingency table from runs of equal (truth, predicted) pairs: O(pixels + pairs).

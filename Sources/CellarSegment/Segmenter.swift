@@ -1,4 +1,5 @@
 import CellarImage
+import Foundation
 
 /// Turns a nuclear-stain image into an instance label image: 0 = background,
 /// objects numbered 1…N. A worker owns one segmenter and reuses it (and its scratch
@@ -117,15 +118,8 @@ public struct SegmentationProfile: Sendable, Hashable, Codable {
     }
 }
 
-func fmt(_ v: Double) -> String {
-    let r = (v * 100).rounded() / 100
-    var s = String(r)
-    if let dot = s.firstIndex(of: ".") {
-        let dec = s.distance(from: dot, to: s.endIndex) - 1
-        if dec < 2 { s += String(repeating: "0", count: 2 - dec) }
-    }
-    return s
-}
+/// Milliseconds with two decimals (`1.20`).
+func fmt(_ v: Double) -> String { String(format: "%.2f", v) }
 
 /// A monotonic stopwatch read only when profiling is on (the per-stage timings of the
 /// segmenters).
@@ -138,7 +132,6 @@ public struct StageClock {
         guard on, let l = last else { return 0 }
         let now = ContinuousClock.now
         last = now
-        let d = now - l
-        return Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15
+        return (now - l).milliseconds
     }
 }

@@ -83,7 +83,5 @@ struct FeatureColumnPolicy: Sendable {
     mutating func insert(_ names: [String]) { known.formUnion(names) }
 }
 
-/// Quotes an SQL identifier (`"name"`, doubling embedded quotes).
-func quoteIdentifier(_ name: String) -> String {
-    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-}
+/// Quotes an SQL identifier (GRDB's `quotedDatabaseIdentifier`).
+func quoteIdentifier(_ name: String) -> String { name.quotedDatabaseIdentifier }

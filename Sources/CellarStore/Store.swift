@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import Logging
@@ -30,6 +31,15 @@ public final class Store: Sendable {
     /// Read access for the query layer: any number of concurrent readers, each read a
     /// consistent snapshot (a field is complete or absent).
     public var reader: any DatabaseReader { pool }
+
+    /// `cellar_sha256(text)`: lower-case hex SHA-256 of a text's UTF-8 bytes, for migrations
+    /// (0004 rehashes run parameters with it).
+    static let sha256Function = DatabaseFunction("cellar_sha256", argumentCount: 1, pure: true) { values in
+        guard let text = String.fromDatabaseValue(values[0]) else { return nil }
+        var hasher = SHA256()
+        hasher.update(data: Array(text.utf8))
+        return hasher.finalize().map { b in b < 16 ? "0" + String(b, radix: 16) : String(b, radix: 16) }.joined()
+    }
 
     private init(path: String, mode: Mode, logger: Logger, pool: DatabasePool, lock: WriterLock?) {
         self.path = path
@@ -70,6 +80,7 @@ public final class Store: Sendable {
         config.busyMode = .timeout(busyTimeout)
         config.label = "cellar.store"
         config.prepareDatabase { db in
+            db.add(function: Store.sha256Function)
             // Writer: NORMAL sync (WAL commits need no fsync), a 16 MB page cache, and
             // checkpoints every 8192 pages (32 MB) instead of 1000, for fewer fsync rounds.
             if !db.configuration.readonly {

@@ -263,9 +263,7 @@ public struct PlateWriter: Sendable {
     }
 }
 
-private func seconds(_ d: Duration) -> Double {
-    Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-}
+private func seconds(_ d: Duration) -> Double { d.seconds }
 
 /// `dir/.NAME.tmp` for `dir/NAME`: hidden, same directory (so rename is atomic).
 public func hiddenTemporaryName(for path: String) -> String {

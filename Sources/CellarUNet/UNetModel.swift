@@ -89,7 +89,7 @@ public final class UNetModel: Sendable {
         self.head = head
         self.metadata = metadata
         self.path = path
-        self.sha256 = SHA256.hex(bytes)
+        self.sha256 = Checksum.sha256Hex(bytes)
         let all = encoder.flatMap { [$0.0, $0.1] } + decoder.flatMap { [$0.0, $0.1] } + reduce.compactMap { $0 } + [head]
         parameterCount = all.reduce(0) { $0 + $1.weights.count + $1.bias.count }
     }

@@ -7,6 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (print figures).",
+        discussion: ExitStatus.help,
         subcommands: [FakeCellsBench.self, StoreBench.self])
 }
 
@@ -15,7 +16,7 @@ struct FakeCellsBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fake-cells",
         abstract: "Fill a database with N synthetic cells (no images), then time counts, a summary and a CSV export.",
-        discussion: "An existing DB is reused as it is (no refill), so the query timings can be repeated.")
+        discussion: "An existing DB is reused as it is (no refill), so the query timings can be repeated." + "\n\n" + ExitStatus.help)
 
     @Argument(help: "Number of cells.")
     var cells: Int
@@ -35,7 +36,7 @@ struct FakeCellsBench: AsyncParsableCommand {
             print(result.description, terminator: "")
         } catch {
             reportError("\(error)")
-            throw ExitCode(1)
+            throw ExitCode(ExitStatus.code(for: error))
         }
     }
 }
@@ -45,7 +46,7 @@ struct StoreBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
         abstract: "Insert synthetic cells with masks through the store writer; print cells/s and bytes per cell.",
-        discussion: "Without --db the database is a temporary file, deleted afterwards.")
+        discussion: "Without --db the database is a temporary file, deleted afterwards." + "\n\n" + ExitStatus.help)
 
     @Option(help: "Number of cells.")
     var cells = 1_000_000
@@ -66,7 +67,7 @@ struct StoreBench: AsyncParsableCommand {
             print(result.description, terminator: "")
         } catch {
             reportError("\(error)")
-            throw ExitCode(1)
+            throw ExitCode(ExitStatus.code(for: error))
         }
     }
 }

@@ -6,6 +6,7 @@ struct CellarCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cellar",
         abstract: "Plate-screening database and indexer for high-content microscopy.",
+        discussion: ExitStatus.help,
         version: CellarVersion.current,
         subcommands: [
             InitCommand.self, IngestCommand.self, WatchCommand.self, StatusCommand.self,
@@ -25,7 +26,9 @@ struct CellarCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
-            let code = exitCode(for: error)
+            // Usage errors and clean exits keep the parser's status; other errors follow ExitStatus.
+            let parser = exitCode(for: error)
+            let code = parser == .failure ? ExitCode(ExitStatus.code(for: error)) : parser
             var message = fullMessage(for: error)
             if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
             if code == .success {

@@ -6,7 +6,8 @@ import CellarStore
 struct CountsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "counts",
-        abstract: "Cells per well (or per field); --grid shows each plate as rows × columns.")
+        abstract: "Cells per well (or per field); --grid shows each plate as rows × columns.",
+        discussion: ExitStatus.help)
 
     enum Level: String, ExpressibleByArgument, CaseIterable { case well, field }
 

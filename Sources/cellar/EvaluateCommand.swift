@@ -8,7 +8,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Score predicted label images against ground truth (F1 at IoU 0.5/0.7, DSB mAP, count error).",
-        discussion: "Files pair by name without extension (.tif/.tiff/.png). Definitions as ../shared/reference/score.py.")
+        discussion: "Files pair by name without extension (.tif/.tiff/.png). Definitions as ../shared/reference/score.py." + "\n\n" + ExitStatus.help)
 
     @Option(help: "Folder of ground-truth label images.")
     var truth: String

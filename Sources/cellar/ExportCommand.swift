@@ -17,7 +17,7 @@ struct ExportCommand: ParsableCommand {
             Missing values are empty (CSV/TSV) or null (JSON lines). --level well aggregates with the \
             median by default, like pycytominer.aggregate. --format cytominer-sqlite writes the image/nuclei \
             tables pycytominer's SingleCells reads.
-            """)
+            """ + "\n\n" + ExitStatus.help)
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var selection: SelectionOptions

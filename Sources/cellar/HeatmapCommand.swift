@@ -6,7 +6,8 @@ import CellarStore
 struct HeatmapCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "heatmap",
-        abstract: "Plate map (PNG, or text with --format ascii) of cells per well or a per-well feature value.")
+        abstract: "Plate map (PNG, or text with --format ascii) of cells per well or a per-well feature value.",
+        discussion: ExitStatus.help)
 
     enum Format: String, ExpressibleByArgument { case png, ascii }
 

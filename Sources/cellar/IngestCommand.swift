@@ -8,11 +8,10 @@ struct IngestCommand: AsyncParsableCommand {
         commandName: "ingest",
         abstract: "Process every new or changed field under a folder into the database, then exit.",
         discussion: """
-            Exit status: 0 when everything was stored, 1 when some files failed (see `cellar status`). \
             With --shard, only whole wells whose hash of (plate, well) falls in the shard are processed; \
             a rerun skips finished fields, so a failed array task is simply resubmitted. Combine the \
             shard databases with `cellar merge`.
-            """)
+            """ + "\n\n" + ExitStatus.help)
 
     @OptionGroup var arguments: IngestArguments
 

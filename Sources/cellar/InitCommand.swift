@@ -6,7 +6,8 @@ import Foundation
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Create a screen database (or migrate an existing one) and say which file it is.")
+        abstract: "Create a screen database (or migrate an existing one) and say which file it is.",
+        discussion: ExitStatus.help)
 
     @Argument(help: ArgumentHelp("Database file to create.", valueName: "DB"))
     var db: String
@@ -14,13 +15,8 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         let existed = FileManager.default.fileExists(atPath: db)
         let path = URL(fileURLWithPath: db).standardizedFileURL.path
-        do {
-            let store = try Store.create(at: db)
-            try store.close()
-        } catch {
-            reportError("\(error)")
-            throw ExitCode(1)
-        }
+        let store = try Store.create(at: db)
+        try store.close()
         let schema = Schema.migrationNames.last ?? "?"
         print(existed ? "database \(path) is up to date (schema \(schema))"
                       : "created database \(path) (schema \(schema))")

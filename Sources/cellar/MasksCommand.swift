@@ -6,7 +6,8 @@ import CellarStore
 struct MasksCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "masks",
-        abstract: "Rebuild a field's label image (.png/.tif) or COCO RLE JSON (.json) from the stored masks.")
+        abstract: "Rebuild a field's label image (.png/.tif) or COCO RLE JSON (.json) from the stored masks.",
+        discussion: ExitStatus.help)
 
     @OptionGroup var database: DatabaseOptions
     @Option(help: ArgumentHelp("The field.", valueName: "PLATE/WELL/SITE"))

@@ -14,8 +14,8 @@ struct MergeCommand: ParsableCommand {
             (later run.started_at, then later field.ingested_at; on a tie the copy already in OUT); \
             every such field is listed. Inputs written by a newer Cellar are refused; older ones are \
             migrated on a temporary copy. Inputs are only read (read-only files are fine). \
-            Exit status: 0 merged (and verified), 1 an input could not be merged or --verify found a difference.
-            """)
+            --verify finding a difference exits with 1.
+            """ + "\n\n" + ExitStatus.help)
 
     @Argument(help: ArgumentHelp("Output database (created if missing).", valueName: "OUT.db"))
     var output: String

@@ -5,7 +5,8 @@ import CellarQuery
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
-        abstract: "Run a named query (see --list) or your own .sql file, read-only.")
+        abstract: "Run a named query (see --list) or your own .sql file, read-only.",
+        discussion: ExitStatus.help)
 
     @Argument(help: ArgumentHelp("Query name or .sql file.", valueName: "NAME|FILE.sql"))
     var query: String?

@@ -12,7 +12,7 @@ struct SegmentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "segment",
         abstract: "Segment nuclei in TIFF/PNG images; write label images, QC overlays and a feature table.",
-        discussion: "Prints cells per image and throughput. No database is involved.")
+        discussion: "Prints cells per image and throughput. No database is involved." + "\n\n" + ExitStatus.help)
 
     @Argument(help: "Image files or folders of .tif/.tiff/.png.")
     var inputs: [String]
@@ -43,9 +43,9 @@ struct SegmentCommand: AsyncParsableCommand {
     func run() async throws {
         let files = try ImageInputs.collect(inputs)
         guard !files.isEmpty else { throw ValidationErrorMessage("no .tif/.tiff/.png images in \(inputs.joined(separator: " "))") }
-        var settings = IngestSettings(segmentation: segmentation.table)
-        settings.segmentation["method"] = .string(method.rawValue)
-        if let model { settings.segmentation["model"] = .string(model) }
+        var settings = IngestSettings(segmentation: segmentation.settings)
+        settings.segmentation.method = method
+        settings.segmentation.model = model
         let recipe = try SegmenterRecipe(settings: settings)
         for dir in [labelsOut, overlay].compactMap({ $0 }) {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -71,7 +71,7 @@ struct SegmentCommand: AsyncParsableCommand {
             for await part in group { all += part }
             return all.sorted { $0.index < $1.index }
         }
-        let seconds = (ContinuousClock.now - started).secondsValue
+        let seconds = (ContinuousClock.now - started).seconds
         var table = OutputTable(columns: ["image", "width", "height", "cells", "error"])
         var failures = 0, cells = 0
         var stageTotal = StageTimings()
@@ -132,6 +132,4 @@ struct SegmentCommand: AsyncParsableCommand {
     }
 }
 
-extension Duration {
-    var secondsValue: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}
+

@@ -13,7 +13,7 @@ struct StatusCommand: AsyncParsableCommand {
             Everything is read in one snapshot, so the run line, the plates and the runs agree. \
             `--run N` prints one run: its parameters (what decides its results) and what it \
             stored, kept even after later runs re-processed its fields.
-            """)
+            """ + "\n\n" + ExitStatus.help)
 
     @Option(help: "Database file.")
     var db: String
@@ -81,7 +81,7 @@ struct StatusCommand: AsyncParsableCommand {
                 let state = live.finished ? "finished" : (writer != nil ? "running" : "stopped before finishing")
                 print("latest run #\(live.runID) (\(state)) on \(p.root ?? "?"): \(p.fieldsDone) done, \(p.fieldsSkipped) unchanged, "
                       + "\(p.fieldsFailed) failed, \(p.fieldsPending) pending of \(p.fieldsSeen) fields seen; "
-                      + "\(p.cells) cells; \(formatReal(p.fieldsPerSecond)) fields/s; last report \(p.heartbeatAt ?? "?")")
+                      + "\(p.cells) cells; \(NumberFormat.human(p.fieldsPerSecond)) fields/s; last report \(p.heartbeatAt ?? "?")")
                 if p.waitingCount > 0, !live.finished {
                     print("waiting for files: \(p.waitingCount) field(s)\(p.waitingCount > p.waiting.count ? ", oldest \(p.waiting.count):" : ":")")
                     var waiting = OutputTable(columns: ["field", "present", "missing", "until", "why"])
@@ -119,7 +119,7 @@ struct StatusCommand: AsyncParsableCommand {
                   + (r.finishedAt.map { "finished \($0)" } ?? "not finished (running, or stopped)"))
             if let root = r.root { print("folder: \(root)") }
             print("stored: \(r.fieldsStored) field(s) done, \(r.fieldsFailedStored) failed, \(r.cellsStored) cells"
-                  + (r.fieldsPerSecond.map { "; \(formatReal($0)) fields/s" } ?? ""))
+                  + (r.fieldsPerSecond.map { "; \(NumberFormat.human($0)) fields/s" } ?? ""))
             print("current: \(r.fields) field(s) still hold this run's results"
                   + (r.fields < r.fieldsStored + r.fieldsFailedStored ? " (the rest were re-processed by later runs)" : ""))
             print("failures recorded: \(failures.count)")

@@ -12,7 +12,7 @@ struct SummaryCommand: ParsableCommand {
         discussion: """
             sd is the sample standard deviation; quantiles interpolate linearly (numpy/pandas); \
             mad is the unscaled median absolute deviation. Missing values are skipped.
-            """)
+            """ + "\n\n" + ExitStatus.help)
 
     @OptionGroup var database: DatabaseOptions
     @Option(name: [.customLong("features"), .customLong("feature")],

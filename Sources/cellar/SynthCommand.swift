@@ -14,7 +14,7 @@ struct SynthCommand: AsyncParsableCommand {
             Files follow ImageXpress names: OUTDIR/P1/P1_B03_s2_w1.TIF (16-bit raw) and \
             OUTDIR/P1_groundtruth/P1_B03_s2_w1.TIF (16-bit labels). Every field depends only \
             on (seed, plate, well, site), so reruns give identical files.
-            """)
+            """ + "\n\n" + ExitStatus.help)
 
     @Argument(help: "Output directory (created if missing).")
     var outdir: String

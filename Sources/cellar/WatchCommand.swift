@@ -12,7 +12,7 @@ struct WatchCommand: AsyncParsableCommand {
             processes each field as soon as all its channels are written. Ctrl-C or SIGTERM \
             stops taking work, finishes the fields in hand, commits and exits 0; a restart \
             resumes where it stopped.
-            """)
+            """ + "\n\n" + ExitStatus.help)
 
     @OptionGroup var arguments: IngestArguments
 

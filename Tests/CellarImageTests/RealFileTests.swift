@@ -23,7 +23,7 @@ struct RealFileTests {
         } else {
             #expect(image.pixelSum() == expectedSum)
         }
-        #expect(SHA256.hex(image.littleEndianBytes()) == row["sha256_le"])
+        #expect(Checksum.sha256Hex(image.littleEndianBytes()) == row["sha256_le"])
     }
 
     @Test("RGB PNG: one channel by index, or luminance on request")

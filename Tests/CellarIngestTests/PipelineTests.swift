@@ -85,7 +85,7 @@ struct PipelineTests {
         let dir = try TempDir(); defer { dir.cleanup() }
         let root = try await Self.plate(in: dir, wells: 1, sites: 2)
         var settings = IngestSettings()
-        settings.segmentation["method"] = .string("unet")
+        settings.segmentation.method = .unet
         var options = IngestOptions(workers: 1)
         options.unet = try settings.unetModel()
         let model = try #require(options.unet)

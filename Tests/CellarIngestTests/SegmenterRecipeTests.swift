@@ -12,7 +12,7 @@ import Testing
         let field = synthesizeField(plate: "P", well: "A01", site: 1, seed: 3, size: 256).image
         for method in SegmentationMethod.allCases {
             var settings = IngestSettings()
-            settings.segmentation["method"] = .string(method.rawValue.uppercased())   // case-insensitive
+            settings.segmentation.method = method
             let recipe = try SegmenterRecipe(settings: settings)
             #expect(recipe.method == method)
             let segmenter = recipe.makeSegmenter(profiling: true)
@@ -23,8 +23,7 @@ import Testing
             // The float entry point gives the same labels.
             #expect(segmenter.segment(field.map { Float($0) }) == labels, "\(method)")
         }
-        var bad = IngestSettings()
-        bad.segmentation["method"] = .string("cellpose")
-        #expect(throws: SettingsError.self) { try SegmenterRecipe(settings: bad) }
+        #expect(throws: SettingsError.self) { try IngestSettings.parse(toml: "[segmentation]\nmethod = \"cellpose\"") }
+        #expect(try IngestSettings.parse(toml: "[segmentation]\nmethod = \"UNet\"").segmentation.method == .unet)
     }
 }

@@ -88,3 +88,26 @@ struct StatsTests {
             == ["Nuclei_AreaShape_Area", "Nuclei_AreaShape_Perimeter"])
     }
 }
+
+/// One output path: numbers for people and for scripts, fields for CSV and TSV.
+@Suite struct OutputFormattingTests {
+    @Test func humanNumbersHaveFourSignificantDigits() {
+        #expect(NumberFormat.human(565.6523517382414) == "565.7")
+        #expect(NumberFormat.human(0.123456) == "0.1235")
+        #expect(NumberFormat.human(46224) == "46224")
+        #expect(NumberFormat.human(12345.678) == "12346")
+        #expect(NumberFormat.human(-2.5) == "-2.5")
+        #expect(NumberFormat.human(0.0000123) == "1.23e-05")
+        #expect(NumberFormat.human(.nan) == "")
+        // Scripts keep full precision.
+        #expect(NumberFormat.string(565.6523517382414) == "565.652351738241")
+    }
+
+    @Test func delimitedFieldsAreEscapedOneWay() {
+        #expect(DelimitedText.field("plain", separator: ",") == "plain")
+        #expect(DelimitedText.field("a,b", separator: ",") == "\"a,b\"")
+        #expect(DelimitedText.field("say \"hi\"", separator: ",") == "\"say \"\"hi\"\"\"")
+        #expect(DelimitedText.field("line\nbreak", separator: ",") == "\"line\nbreak\"")
+        #expect(DelimitedText.field("a\tb\nc", separator: "\t") == "a b c")
+    }
+}

@@ -64,3 +64,50 @@ struct CommandLineTests {
         #expect(noRun.status == 2 && noRun.stderr.contains("no run 9"))
     }
 }
+
+/// The exit-status policy (`ExitStatus`), command by command: 0 done, 1 inputs failed,
+/// 2 lookup, 3 database, 64 usage.
+@Suite("Exit status policy", .serialized)
+struct ExitStatusPolicyTests {
+    @Test func everyCommandFollowsThePolicy() throws {
+        let tmp = try TempDir(); defer { tmp.cleanup() }
+        try tmp.mkdir("acq/P1")
+        try syntheticTIFF(well: "A01", at: tmp.file("acq/P1/P1_A01_s1_w1.tif"))
+        let db = tmp.file("s.db"), missing = tmp.file("missing.db"), image = tmp.file("acq/P1/P1_A01_s1_w1.tif")
+        func status(_ arguments: [String]) throws -> Int32 {
+            let r = try Cellar.run(arguments)
+            if r.status >= 2 { #expect(r.stderr.contains("cellar: error: "), "\(arguments): \(r.stderr)") }
+            return r.status
+        }
+        #expect(try status(["init", db]) == 0)
+        #expect(try status(["ingest", tmp.file("acq"), "--db", db, "--settle", "0"]) == 0)
+        // 1: done, but an input failed.
+        try tmp.write("acq/P1/P1_A02_s1_w1.tif", Array("not an image".utf8))
+        #expect(try status(["ingest", tmp.file("acq"), "--db", db, "--settle", "0"]) == 1)
+        #expect(try status(["segment", tmp.file("acq/P1/P1_A02_s1_w1.tif")]) == 1)
+        // 0, 2 and 3 for every command that reads the database.
+        let reads: [(ok: [String], lookup: [String])] = [
+            (["status"], ["status", "--run", "99"]),
+            (["counts"], ["counts", "--plate", "NOPE"]),
+            (["summary", "--features", "Nuclei_AreaShape_Area"], ["summary", "--features", "Nuclei_AreaShape_Nope"]),
+            (["export", "--out", tmp.file("c.csv")], ["export", "--plate", "NOPE", "--out", tmp.file("d.csv")]),
+            (["query", "per_well_counts"], ["query", "no_such_query"]),
+            (["heatmap", "--plate", "P1", "--out", tmp.file("h.png")], ["heatmap", "--plate", "NOPE", "--out", tmp.file("h2.png")]),
+            (["masks", "--field", "P1/A01/1", "--out", tmp.file("m.png")], ["masks", "--field", "P1/H12/1", "--out", tmp.file("m2.png")]),
+        ]
+        for (ok, lookup) in reads {
+            #expect(try status(ok + ["--db", db]) == 0, "\(ok)")
+            #expect(try status(lookup + ["--db", db]) == 2, "\(lookup)")
+            #expect(try status([ok[0], "--db", missing] + ok.dropFirst()) == 3, "\(ok[0]) on a missing database")
+            #expect(try status([ok[0], "--db", image] + ok.dropFirst()) == 3, "\(ok[0]) on an image")
+        }
+        #expect(try status(["ingest", tmp.file("acq"), "--db", image, "--settle", "0"]) == 3)
+        #expect(try status(["init", image]) == 3)
+        // 64: usage, for every command.
+        for command in ["init", "ingest", "watch", "status", "counts", "summary", "export", "query", "heatmap",
+                        "masks", "segment", "evaluate", "synth", "bench"] {
+            #expect(try status([command, "--no-such-flag"]) == 64, "\(command)")
+        }
+        #expect(try status(["ingest", tmp.file("acq"), "--db", db, "--layout", "bogus"]) == 64)
+    }
+}

@@ -112,3 +112,33 @@ import Testing
         #expect(FieldKey(parsing: "B03/2") == nil)
     }
 }
+
+/// 0004: runs hashed with the old 64-bit FNV-1a are rehashed with SHA-256 of the same
+/// parameters text, so an upgrade does not re-process unchanged fields.
+@Suite struct ParametersHashMigrationTests {
+    @Test func oldFNVHashesBecomeSHA256OfTheParameters() async throws {
+        let tmp = TempDir()
+        defer { tmp.cleanup() }
+        let path = tmp.file("old.db")
+        let key = FieldKey(plate: "P", row: 1, column: 1, site: 1)
+        do {
+            let store = try Store.create(at: path)
+            let writer = try store.makeWriter(run: RunInfo(version: "0.1.0", parametersJSON: #"{"a":1}"#, parametersHash: "x"))
+            try await writer.submit(failure: FailureRecord(path: "/p.tif", reason: "test", field: key))
+            _ = try await writer.finish()
+            try store.close()
+        }
+        // Back to what a database written before 0004 holds: an FNV hash, the migration not applied.
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: "UPDATE run SET parameters_hash = '9bc5a6f1e7b6cd42'")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = '0004_sha256_parameters'")
+        }
+        try queue.close()
+        let store = try Store.open(at: path, mode: .readWrite)
+        defer { try? store.close() }
+        let sha = "015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862"  // sha256 of {"a":1}
+        #expect(try store.runs().map(\.parametersHash) == [sha])
+        #expect(try store.processedFields()[key]?.parametersHash == sha)
+    }
+}

@@ -158,8 +158,5 @@ final class FieldProcessor {
 }
 
 extension ContinuousClock.Instant {
-    var millisecondsElapsed: Double {
-        let d = ContinuousClock.now - self
-        return Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15
-    }
+    var millisecondsElapsed: Double { (ContinuousClock.now - self).milliseconds }
 }

@@ -1,3 +1,4 @@
+import CellarImage
 import CellarMeasure
 import CellarSegment
 import CellarUNet
@@ -78,14 +79,9 @@ public struct IngestOptions: Sendable {
         }
     }
 
-    /// FNV-1a 64 of ``parametersJSON(settings:)``, hex: equal hash, equal results.
+    /// SHA-256 of ``parametersJSON(settings:)``, hex: equal hash, equal results. (Runs stored
+    /// before 0004 carried a 64-bit FNV-1a; that migration rehashed them, so they still match.)
     public func parametersHash(settings: IngestSettings = IngestSettings()) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in parametersJSON(settings: settings).utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        Checksum.sha256Hex(parametersJSON(settings: settings).utf8)
     }
 }

@@ -41,7 +41,7 @@ struct AcquisitionOptions: ParsableArguments {
 
     /// Flags as settings; `cellar.toml` in the root fills what is unset.
     func settings(segmentation: SegmentationOptions) throws -> IngestSettings {
-        var s = IngestSettings(segmentation: segmentation.table)
+        var s = IngestSettings(segmentation: segmentation.settings)
         s.layout = layout
         s.pattern = pattern
         s.well = well

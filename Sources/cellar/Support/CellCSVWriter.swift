@@ -1,4 +1,5 @@
 import CellarMeasure
+import CellarQuery
 import Foundation
 
 /// Streams per-cell feature rows of several images to one CSV file:
@@ -22,11 +23,11 @@ final class CellCSVWriter {
         }
         let objects = table.objectNumbers
         for row in 0..<table.rowCount {
-            buffer += image.contains(",") ? "\"\(image)\"" : image
+            buffer += DelimitedText.field(image, separator: ",")
             buffer += ",\(objects[row])"
             for column in 0..<table.columnCount {
                 buffer += ","
-                if let v = table[row, column] { buffer += formatReal(v) }
+                if let v = table[row, column] { buffer += NumberFormat.string(v) }
             }
             buffer += "\n"
         }

@@ -37,8 +37,8 @@ struct IngestArguments: ParsableArguments {
         }
         let rootPath = URL(fileURLWithPath: root).standardizedFileURL.path
         var flags = try acquisition.settings(segmentation: segmentation)
-        if let method { flags.segmentation["method"] = .string(method.rawValue) }
-        if let model { flags.segmentation["model"] = .string(model) }
+        flags.segmentation.method = method
+        flags.segmentation.model = model
         var settings = try flags.merged(withRoot: rootPath)
         adjust(&settings)
         // Refuse bad settings before the database (and its lock) is created.

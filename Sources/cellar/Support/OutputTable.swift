@@ -13,30 +13,32 @@ enum OutputValue: Sendable, Equatable {
     case int(Int)
     case real(Double?)
 
+    /// Full precision, for CSV and TSV.
     var plain: String {
         switch self {
         case .text(let s): s
         case .int(let i): String(i)
-        case .real(let d?) where d.isFinite: formatReal(d)
+        case .real(let d?) where d.isFinite: NumberFormat.string(d)
         case .real: ""
         }
+    }
+
+    /// Rounded for people (4 significant digits), for tables.
+    var human: String {
+        if case .real(let d?) = self, d.isFinite { return NumberFormat.human(d) }
+        return plain
     }
 
     var json: String {
         switch self {
         case .text(let s): jsonString(s)
         case .int(let i): String(i)
-        case .real(let d?) where d.isFinite: formatReal(d)
+        case .real(let d?) where d.isFinite: NumberFormat.string(d)
         case .real: "null"
         }
     }
 }
 
-/// Shortest text that reads back as the same Double.
-func formatReal(_ d: Double) -> String {
-    if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
-    return "\(d)"
-}
 
 func jsonString(_ s: String) -> String { JSONText.quote(s) }
 
@@ -56,7 +58,7 @@ struct OutputTable: Sendable {
             }
             return "[\n" + objects.map { "  " + $0 }.joined(separator: ",\n") + "\n]\n"
         case .table:
-            let cells = rows.map { $0.map(\.plain) }
+            let cells = rows.map { $0.map(\.human) }
             let widths = columns.indices.map { c in max(columns[c].count, cells.map { $0[c].count }.max() ?? 0) }
             let numeric = columns.indices.map { c in rows.allSatisfy { if case .text = $0[c] { false } else { true } } }
             func line(_ values: [String]) -> String {
@@ -72,13 +74,10 @@ struct OutputTable: Sendable {
         }
     }
 
-    private func delimited(_ separator: String) -> String {
-        func field(_ s: String) -> String {
-            guard separator == ",", s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return s }
-            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        var out = columns.map(field).joined(separator: separator) + "\n"
-        for row in rows { out += row.map { field($0.plain) }.joined(separator: separator) + "\n" }
+    private func delimited(_ separator: Character) -> String {
+        func field(_ s: String) -> String { DelimitedText.field(s, separator: separator) }
+        var out = columns.map(field).joined(separator: String(separator)) + "\n"
+        for row in rows { out += row.map { field($0.plain) }.joined(separator: String(separator)) + "\n" }
         return out
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import CellarQuery
 import CellarStore
 
@@ -12,8 +13,17 @@ struct DatabaseOptions: ParsableArguments {
     /// Opens the database read-only (works while `cellar watch` writes it); several databases
     /// are merged into a temporary one, copying only what `scope` says the query reads.
     func open(scope: MergeScope = .everything) throws(QueryError) -> Screen {
-        let paths: [String]
-        do { paths = try DatabaseList.expand(db) } catch { throw .invalidArgument("\(error)") }
+        // Folders become their *.db files; a file is passed on as given, so that a missing or
+        // broken database gets the store's own error (and exit status).
+        var paths: [String] = []
+        for path in db {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                do { paths += try DatabaseList.expand([path]) } catch { throw .invalidArgument("\(error)") }
+            } else {
+                paths.append(path)
+            }
+        }
         return try Screen.open(paths: paths, scope: scope)
     }
 }
@@ -37,15 +47,10 @@ struct SelectionOptions: ParsableArguments {
     }
 }
 
-/// Runs a library call; a `QueryError` is printed on standard error and becomes exit status 2
-/// (unknown plate, well, feature, query, parameter) or 1 (anything else).
+/// Runs a library call; a `QueryError` ends the command with its message and the status
+/// ``ExitStatus`` gives it (2 lookup, 3 database, 1 otherwise).
 func reportingErrors<T>(_ body: () throws(QueryError) -> T) throws -> T {
-    do {
-        return try body()
-    } catch {
-        reportError("\(error)")
-        throw ExitCode(error.isLookupFailure ? 2 : 1)
-    }
+    try body()
 }
 
 extension OutputValue {

@@ -31,18 +31,18 @@ struct SegmentationOptions: ParsableArguments {
     @Flag(help: "Drop nuclei touching the image border.")
     var clearBorder = false
 
-    /// The flags that were given, as `[segmentation]` keys.
-    var table: [String: SettingValue] {
-        var t: [String: SettingValue] = [:]
-        if let diameter { t["diameter"] = .double(diameter) }
-        if let sigma { t["sigma"] = .double(sigma) }
-        if let thresholdScale { t["threshold_scale"] = .double(thresholdScale) }
-        if let threshold { t["manual_threshold"] = .double(threshold) }
-        if let minDistance { t["min_distance"] = .int(minDistance) }
-        if let minArea { t["min_area"] = .int(minArea) }
-        if let maxArea { t["max_area"] = .int(maxArea) }
-        if let distSigma { t["dist_sigma"] = .double(distSigma) }
-        if clearBorder { t["clear_border"] = .bool(true) }
+    /// The flags that were given, as `[segmentation]` settings.
+    var settings: SegmentationSettings {
+        var t = SegmentationSettings()
+        t.diameter = diameter
+        t.sigma = sigma
+        t.thresholdScale = thresholdScale
+        t.manualThreshold = threshold
+        t.minDistance = minDistance
+        t.minArea = minArea
+        t.maxArea = maxArea
+        t.distSigma = distSigma
+        if clearBorder { t.clearBorder = true }
         return t
     }
 }
