@@ -72,16 +72,13 @@ struct MergeCommand: ParsableCommand {
 enum DatabaseList {
     /// Files as given; a directory contributes its `*.db` files (sorted, not recursive).
     /// `excluding` (the output of a merge) is left out of folders and refused as a file.
-    /// Missing paths are an error.
     static func expand(_ paths: [String], excluding: String? = nil) throws -> [String] {
         let skip = excluding.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         var out: [String] = []
         for path in paths {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw ValidationErrorMessage("no such database or folder: \(path)")
-            }
-            if isDirectory.boolValue {
+            // A missing file is passed on: the store says what is wrong (and exits with 3).
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
                 let names = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".db") }.sorted()
                 if names.isEmpty { throw ValidationErrorMessage("no *.db files in \(path)") }
                 out += names.map { (path as NSString).appendingPathComponent($0) }
