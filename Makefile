@@ -6,7 +6,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 CELLAR := .build/release/cellar
 
-.PHONY: deps venv build release test test-interop test-reliability test-slurm fuzz demo bench accuracy train-unet clean
+.PHONY: deps venv build release test test-interop test-reliability test-install test-standalone test-slurm fuzz demo bench accuracy train-unet install uninstall clean
 
 ## deps: install the C libraries (libtiff, libpng, sqlite3, OpenBLAS) when missing
 deps:
@@ -31,6 +31,40 @@ release: deps
 test: deps venv
 	CELLAR_PYTHON=$(abspath $(PYTHON)) swift test $(SWIFT_BUILD_FLAGS)
 
+## install: the release `cellar`, its man page and bash/zsh/fish completions under PREFIX
+## (default /usr/local; DESTDIR stages a package). The U-Net model is built into the binary.
+## The man page comes from swift-argument-parser's generate-manual plugin (skipped with a
+## warning if it fails). `make uninstall` (same PREFIX) removes exactly these files.
+PREFIX ?= /usr/local
+MANUAL := .build/plugins/GenerateManual/outputs/cellar/cellar.1
+INSTALLED := bin/cellar share/man/man1/cellar.1 share/bash-completion/completions/cellar \
+	share/zsh/site-functions/_cellar share/fish/vendor_completions.d/cellar.fish
+install: release
+	@rm -f $(MANUAL) && swift package generate-manual >.build/generate-manual.log 2>&1 \
+		|| echo "make install: no man page (swift package generate-manual failed: see .build/generate-manual.log)" >&2
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/man/man1" \
+		"$(DESTDIR)$(PREFIX)/share/bash-completion/completions" "$(DESTDIR)$(PREFIX)/share/zsh/site-functions" \
+		"$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d"
+	install -m 755 $(CELLAR) "$(DESTDIR)$(PREFIX)/bin/cellar"
+	@if [ -f $(MANUAL) ]; then install -m 644 $(MANUAL) "$(DESTDIR)$(PREFIX)/share/man/man1/cellar.1"; fi
+	$(CELLAR) --generate-completion-script bash >"$(DESTDIR)$(PREFIX)/share/bash-completion/completions/cellar"
+	$(CELLAR) --generate-completion-script zsh >"$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_cellar"
+	$(CELLAR) --generate-completion-script fish >"$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/cellar.fish"
+	@echo "installed cellar $$($(CELLAR) --version) in $(DESTDIR)$(PREFIX)"
+
+uninstall:
+	rm -f $(addprefix "$(DESTDIR)$(PREFIX)/,$(addsuffix ",$(INSTALLED)))
+
+## test-install: `make install` into a temporary prefix, `cellar segment --method unet` from
+## another directory (the built-in model), man page and completions, then `make uninstall`
+test-install: release
+	@bash scripts/test-install.sh
+
+## test-standalone: a copy of the committed tree in a temporary folder with no ../shared
+## beside it passes `make test` (builds it anew in debug: 5-8 min on 2 cores)
+test-standalone:
+	@bash scripts/test-standalone.sh
+
 ## test-interop: pycytominer reads `cellar export --format cytominer-sqlite` (pip-installs
 ## pycytominer into .venv-interop once; slow the first time)
 INTEROP_VENV := .venv-interop
@@ -50,11 +84,11 @@ test-reliability: release
 test-slurm: release
 	@bash scripts/test-slurm.sh $(CELLAR)
 
-## fuzz: mutate the formats/ files and read them under AddressSanitizer for FUZZ_SECONDS
+## fuzz: mutate the Tests/Corpus/formats files and read them under AddressSanitizer for FUZZ_SECONDS
 FUZZ_SECONDS ?= 180
 fuzz: deps
 	swift build --scratch-path .build-asan -Xswiftc -sanitize=address --product cellar-fuzz $(SWIFT_BUILD_FLAGS)
-	.build-asan/debug/cellar-fuzz $(FUZZ_SECONDS) ../shared/data/formats .build-asan/fuzz-out
+	.build-asan/debug/cellar-fuzz $(FUZZ_SECONDS) Tests/Corpus/formats .build-asan/fuzz-out
 
 demo: release
 	@bash scripts/demo.sh $(CELLAR)

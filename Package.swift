@@ -32,7 +32,9 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .target(name: "CConvKernels"),
-        .target(name: "CellarUNet", dependencies: ["CellarImage", "CellarSegment", "COpenBLAS", "CConvKernels"]),
+        // The committed model is embedded (EmbedFile plugin), so an installed `cellar` needs no source tree.
+        .target(name: "CellarUNet", dependencies: ["CellarImage", "CellarSegment", "COpenBLAS", "CConvKernels"],
+                exclude: ["EmbedFile.txt"], plugins: ["EmbedFile"]),
         .target(
             name: "CellarIngest",
             dependencies: [
@@ -45,7 +47,7 @@ let package = Package(
             name: "cellar",
             dependencies: [
                 "CellarImage", "CellarSynth", "CellarSegment", "CellarMeasure", "CellarStore", "CellarIngest", "CellarQuery",
-                "CellarUNet",
+                "CellarUNet", "CellarBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -53,8 +55,8 @@ let package = Package(
         .target(name: "CellarTestSupport", path: "Tests/CellarTestSupport"),
         .testTarget(name: "CellarImageTests", dependencies: ["CellarImage", "CellarTestSupport"]),
         .testTarget(name: "CellarSynthTests", dependencies: ["CellarSynth", "CellarImage", "CellarTestSupport"]),
-        .testTarget(name: "CellarMeasureTests", dependencies: ["CellarMeasure", "CellarImage", "CellarTestSupport"]),
-        .testTarget(name: "CellarSegmentTests", dependencies: ["CellarSegment", "CellarImage", "CellarTestSupport"]),
+        .testTarget(name: "CellarMeasureTests", dependencies: ["CellarMeasure", "CellarImage", "CellarBench", "CellarTestSupport"]),
+        .testTarget(name: "CellarSegmentTests", dependencies: ["CellarBench", "CellarSegment", "CellarImage", "CellarTestSupport"]),
         .testTarget(name: "CellarUNetTests", dependencies: ["CellarUNet", "CellarSegment", "CellarImage", "CellarTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "CellarIngestTests", dependencies: ["CellarIngest", "CellarImage", "CellarStore", "CellarSynth", "CellarUNet", "CellarTestSupport"]),
@@ -62,6 +64,10 @@ let package = Package(
         .executableTarget(name: "EmbedSQLTool", path: "Plugins/EmbedSQLTool"),
         .plugin(name: "EmbedSQL", capability: .buildTool(), dependencies: ["EmbedSQLTool"],
                 path: "Plugins/EmbedSQL"),
+        // Build-tool plugin: files (the U-Net model) → base64 Swift string constants.
+        .executableTarget(name: "EmbedFileTool", path: "Plugins/EmbedFileTool"),
+        .plugin(name: "EmbedFile", capability: .buildTool(), dependencies: ["EmbedFileTool"],
+                path: "Plugins/EmbedFile"),
         .target(
             name: "CellarStore",
             dependencies: [
@@ -73,9 +79,9 @@ let package = Package(
             exclude: ["EmbedSQL.txt"],
             plugins: ["EmbedSQL"]),
         // Child process for the store's crash / concurrency tests (writer, reader, lock holder).
-        .executableTarget(name: "cellar-store-probe", dependencies: ["CellarStore"],
+        .executableTarget(name: "cellar-store-probe", dependencies: ["CellarStore", "CellarBench"],
                           path: "Tests/CellarStoreProbe"),
-        .testTarget(name: "CellarStoreTests", dependencies: ["CellarStore", "cellar-store-probe", "CellarTestSupport"]),
+        .testTarget(name: "CellarStoreTests", dependencies: ["CellarBench", "CellarStore", "cellar-store-probe", "CellarTestSupport"]),
         .target(
             name: "CellarQuery",
             dependencies: [
@@ -86,7 +92,16 @@ let package = Package(
             ],
             exclude: ["EmbedSQL.txt"],
             plugins: ["EmbedSQL"]),
-        .testTarget(name: "CellarQueryTests", dependencies: ["CellarQuery", "CellarStore", "CellarMeasure", "CellarImage", "CellarTestSupport"]),
+        // Benchmarks and the synthetic data they run on (`cellar bench`, `make bench`), kept out
+        // of the production targets.
+        .target(
+            name: "CellarBench",
+            dependencies: [
+                "CellarImage", "CellarStore", "CellarMeasure", "CellarSegment", "CellarQuery",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(name: "CellarQueryTests", dependencies: ["CellarBench", "CellarQuery", "CellarStore", "CellarMeasure", "CellarImage", "CellarTestSupport"]),
         // Mutation fuzzer for the TIFF/PNG readers (`make fuzz`, under AddressSanitizer).
         .executableTarget(name: "cellar-fuzz", dependencies: ["CellarImage"]),
         // Bad-input corpus and crash checks: runs the built `cellar` binary as a child process.

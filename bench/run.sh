@@ -7,6 +7,7 @@ set -euo pipefail
 CELLAR=${1:-.build/release/cellar}
 PY=${PYTHON:-.venv/bin/python}
 REF=../shared/reference
+[ -d "$REF" ] || { echo "make bench: $REF not found: the scikit-image reference it compares with is the project's, not part of a clone" >&2; exit 1; }
 DIR=${BENCH_DIR:-/tmp/cellar-bench}
 FIELDS=${BENCH_FIELDS:-200}
 WELLS=$(( FIELDS / 2 ))

@@ -8,6 +8,9 @@ PY=${PYTHON:-.venv/bin/python}
 DATA=../shared/data
 REF=../shared/reference
 OUT=${ACCURACY_DIR:-/tmp/cellar-accuracy}
+for d in "$DATA" "$REF"; do
+    [ -d "$d" ] || { echo "make accuracy: $d not found: it scores the project's full dev sets and reference scripts, which a clone does not have (make test uses Tests/Corpus)" >&2; exit 1; }
+done
 rm -rf "$OUT"; mkdir -p "$OUT"
 
 "$CELLAR" synth "$OUT/synthetic" --plate S --wells 10 --sites 2 --seed 1 >/dev/null

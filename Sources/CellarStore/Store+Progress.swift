@@ -116,6 +116,9 @@ extension Store {
 /// What `cellar status` shows, read in one snapshot so that its parts agree.
 public struct StatusSnapshot: Sendable {
     public var plates: [PlateSummary]
+    /// Per plate name, the channels of its stored images (`image.channel`), numbers in
+    /// numeric order (`1, 2, 10`), then names.
+    public var channels: [String: [String]]
     public var runs: [RunRecord]
     public var failures: [StoredFailure]
     /// The latest run that reported progress.
@@ -126,8 +129,31 @@ extension Store {
     /// Plates, runs, failures and the latest run's progress, from one read transaction.
     public func status() throws(StoreError) -> StatusSnapshot {
         try read { db in
-            StatusSnapshot(plates: try Self.plates(db: db), runs: try Self.runs(db: db),
+            StatusSnapshot(plates: try Self.plates(db: db), channels: try Self.plateChannels(db: db),
+                           runs: try Self.runs(db: db),
                            failures: try Self.failures(run: nil, db: db), latest: try Self.latestRunProgress(db: db))
+        }
+    }
+
+    /// Per plate, the distinct channels of its stored images. O(images).
+    static func plateChannels(db: Database) throws -> [String: [String]] {
+        var byPlate: [String: [String]] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT DISTINCT p.name, i.channel FROM image i
+            JOIN field f ON f.id = i.field_id JOIN well w ON w.id = f.well_id JOIN plate p ON p.id = w.plate_id
+            """) {
+            byPlate[row[0], default: []].append(row[1])
+        }
+        return byPlate.mapValues { $0.sorted(by: channelOrder) }
+    }
+
+    /// Channel names in reading order: numbers numerically, before other names.
+    static func channelOrder(_ a: String, _ b: String) -> Bool {
+        switch (Int(a), Int(b)) {
+        case let (x?, y?): return x < y
+        case (.some, nil): return true
+        case (nil, .some): return false
+        case (nil, nil): return a < b
         }
     }
 }

@@ -106,31 +106,21 @@ public final class UNetModel: Sendable {
         return total + Double(head.macsPerPixel)
     }
 
-    /// The committed model: `$CELLAR_UNET_MODEL` if set, else `Models/cellar-unet.safetensors`
-    /// of the package this binary was built from, else next to the executable or up to
-    /// three levels above it (`.build/release/cellar` → package root).
-    public static func defaultModelPath() -> String? {
-        let fm = FileManager.default
-        if let env = ProcessInfo.processInfo.environment["CELLAR_UNET_MODEL"], !env.isEmpty { return env }
-        var candidates: [String] = []
-        // Sources/CellarUNet/UNetModel.swift → package root.
-        let source = URL(fileURLWithPath: #filePath)
-        candidates.append(source.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Models/\(defaultFileName)").path)
-        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(dir.appendingPathComponent("Models/\(defaultFileName)").path)
-            candidates.append(dir.appendingPathComponent(defaultFileName).path)
-            dir = dir.deletingLastPathComponent()
+    /// The committed model `Models/cellar-unet.safetensors` as it was when this binary was
+    /// built: embedded by the EmbedFile build plugin, so an installed `cellar` needs no
+    /// source tree. Decoding is O(model bytes) (~450 KB, a few ms).
+    public static func embedded() throws(ModelError) -> UNetModel {
+        guard let data = Data(base64Encoded: EmbeddedFiles.unetModel) else {
+            throw ModelError("the embedded U-Net model is not valid base64 (a broken build)")
         }
-        return candidates.first { fm.fileExists(atPath: $0) }
+        return try UNetModel(bytes: [UInt8](data))
     }
 
-    /// Loads ``defaultModelPath()``.
+    /// The default model: the file `$CELLAR_UNET_MODEL` if set, else ``embedded()``.
     public static func loadDefault() throws(ModelError) -> UNetModel {
-        guard let path = defaultModelPath() else {
-            throw ModelError("no U-Net model found (Models/\(defaultFileName) of the package, or set CELLAR_UNET_MODEL / --model)")
+        if let env = ProcessInfo.processInfo.environment["CELLAR_UNET_MODEL"], !env.isEmpty {
+            return try UNetModel(path: env)
         }
-        return try UNetModel(path: path)
+        return try embedded()
     }
 }

@@ -2,7 +2,7 @@
 //
 //   cellar-fuzz SECONDS SEED_DIR [OUT_DIR] [RNG_SEED]
 //
-// Takes every file of SEED_DIR (e.g. ../shared/data/formats), mutates it (bit flips, byte
+// Takes every file of SEED_DIR (e.g. Tests/Corpus/formats), mutates it (bit flips, byte
 // runs, truncations, splices with another seed, TIFF directory-entry edits, PNG IHDR edits),
 // writes it to OUT_DIR/current and reads it with `ImageFile.read` and `ImageFile.readLabels`,
 // for SECONDS seconds. Every read must return an image or throw an `ImageError`; a crash

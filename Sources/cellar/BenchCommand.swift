@@ -1,4 +1,5 @@
 import ArgumentParser
+import CellarBench
 import CellarQuery
 import CellarStore
 

@@ -35,7 +35,7 @@ struct SegmentCommand: AsyncParsableCommand {
     @Option(help: "Segmentation method: watershed (classical) or unet (the committed U-Net).")
     var method: SegmentationMethod = .watershed
 
-    @Option(help: "U-Net model file (.safetensors; default: Models/cellar-unet.safetensors of the package).")
+    @Option(help: "U-Net model file (.safetensors; default: the model built into cellar, Models/cellar-unet.safetensors).")
     var model: String?
 
     @OptionGroup var segmentation: SegmentationOptions
@@ -51,7 +51,7 @@ struct SegmentCommand: AsyncParsableCommand {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
         let csvWriter = try csv.map { try CellCSVWriter(path: $0) }
-        if let unet = recipe.model { print("U-Net \(unet.path ?? "") sha256 \(unet.sha256)") }
+        if let unet = recipe.model { print("U-Net \(unet.path ?? "built in") sha256 \(unet.sha256)") }
         let workerCount = min(max(1, workers ?? ProcessInfo.processInfo.activeProcessorCount), files.count)
         let started = ContinuousClock.now
         let results = await withTaskGroup(of: [SegmentResult].self) { group in

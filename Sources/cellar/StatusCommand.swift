@@ -8,7 +8,7 @@ import Foundation
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show plates, fields done and failed, fields waiting for files, failures, runs and whether a daemon is writing.",
+        abstract: "Show plates (with the channels stored), fields done and failed, fields waiting for files, failures, runs and whether a daemon is writing.",
         discussion: """
             Everything is read in one snapshot, so the run line, the plates and the runs agree. \
             `--run N` prints one run: its parameters (what decides its results) and what it \
@@ -42,9 +42,10 @@ struct StatusCommand: AsyncParsableCommand {
         let writer = store.writerPID
         let recent = Array(status.failures.suffix(failures).reversed())
 
-        var plateTable = OutputTable(columns: ["plate", "wells", "fields_done", "fields_failed", "cells"])
+        var plateTable = OutputTable(columns: ["plate", "wells", "fields_done", "fields_failed", "cells", "channels"])
         for p in status.plates {
-            plateTable.rows.append([.text(p.name), .int(p.wells), .int(p.fieldsDone), .int(p.fieldsFailed), .int(p.cells)])
+            plateTable.rows.append([.text(p.name), .int(p.wells), .int(p.fieldsDone), .int(p.fieldsFailed), .int(p.cells),
+                                    .text(status.channels[p.name]?.joined(separator: ",") ?? "-")])
         }
         var runTable = OutputTable(columns: ["run", "started_at", "finished_at", "version", "fields", "failed", "cells",
                                              "current", "fields_per_s"])
@@ -64,7 +65,7 @@ struct StatusCommand: AsyncParsableCommand {
                 latestRun: status.latest.map { .init($0) },
                 failuresTotal: status.failures.count,
                 failuresByKind: Dictionary(uniqueKeysWithValues: kinds.map { ($0.key.rawValue, $0.value) }),
-                plates: status.plates.map(StatusJSON.Plate.init),
+                plates: status.plates.map { StatusJSON.Plate($0, channels: status.channels[$0.name] ?? []) },
                 runs: status.runs.suffix(5).map(StatusJSON.Run.init),
                 recentFailures: recent.map(StatusJSON.Failure.init))))
         case .csv, .tsv:
@@ -184,11 +185,13 @@ struct StatusJSON: Encodable {
 
     struct Plate: Encodable {
         var plate: String, wells: Int, fieldsDone: Int, fieldsFailed: Int, cells: Int
-        init(_ p: PlateSummary) {
+        var channels: [String]
+        init(_ p: PlateSummary, channels: [String]) {
             plate = p.name; wells = p.wells; fieldsDone = p.fieldsDone; fieldsFailed = p.fieldsFailed; cells = p.cells
+            self.channels = channels
         }
         enum CodingKeys: String, CodingKey {
-            case plate, wells, cells
+            case plate, wells, cells, channels
             case fieldsDone = "fields_done", fieldsFailed = "fields_failed"
         }
     }

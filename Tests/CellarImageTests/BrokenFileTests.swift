@@ -34,8 +34,8 @@ struct BrokenFileTests {
         #expect(detail.contains("plate P1"))
     }
 
-    @Test("real TIFFs cut at 10/50/90 %", arguments: ["formats/hela16_none.tif", "formats/hela16_lzw.tif",
-                                                      "formats/hela16_tiled.tif", "acquisition_names/scanr/--W00001--P00001--Z00000--T00000--cherry.tif"])
+    @Test("real TIFFs cut at 10/50/90 %", arguments: ["formats/synth16_none.tif", "formats/synth16_lzw.tif",
+                                                      "formats/synth16_tiled.tif", "acquisition_names/scanr/--W00001--P00001--Z00000--T00000--cherry.tif"])
     func truncatedTIFF(source: String) throws {
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: TestData.path(source))))
         for percent in [10, 50, 90] {
@@ -83,7 +83,7 @@ struct BrokenFileTests {
     }
 
     @Test func bogusDirectoryOffset() throws {
-        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: TestData.path("formats/hela16_none.tif"))))
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: TestData.path("formats/synth16_none.tif"))))
         bytes.replaceSubrange(4..<8, with: [0xff, 0xff, 0xff, 0x7f])
         let path = try write("bogus.tif", bytes)
         guard case .truncated = kind(path) else { Issue.record("expected truncated"); return }

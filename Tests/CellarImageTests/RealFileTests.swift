@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import CellarImage
 
-@Suite("Real files in ../shared/data")
+@Suite("Real files of the test corpus")
 struct RealFileTests {
     static let formatRows = (try? TestData.tsv("formats/FILES.tsv")) ?? []
 
@@ -44,13 +44,13 @@ struct RealFileTests {
         #expect(mismatches == 0)
     }
 
-    @Test("planar 3-sample TIFF (formats/hela16_multipage.tif): other samples on request")
+    @Test("planar 3-sample TIFF (formats/synth16_planar.tif): other samples on request")
     func planarSamples() throws {
-        let path = TestData.path("formats/hela16_multipage.tif")
+        let path = TestData.path("formats/synth16_planar.tif")
         guard case .uint16(let first) = try ImageFile.read(path),
               case .uint16(let second) = try ImageFile.read(path, channel: .index(1)),
               case .uint16(let third) = try ImageFile.read(path, channel: .index(2)) else { Issue.record("not 16-bit"); return }
-        // Page 1 is page 0 flipped vertically, page 2 flipped horizontally.
+        // Sample 1 is sample 0 flipped vertically, sample 2 flipped horizontally.
         for (x, y) in [(0, 0), (5, 7), (511, 383), (200, 100)] {
             #expect(second[x, y] == first[x, first.height - 1 - y])
             #expect(third[x, y] == first[first.width - 1 - x, y])
@@ -71,7 +71,7 @@ struct RealFileTests {
     }
 
     @Test("every image and label of the segmentation sets reads",
-          arguments: ["dsb_u2os_dev", "ctc_gowt1", "ctc_hela", "stardist_dsb_crop", "dsb_train_256"])
+          arguments: ["dsb_u2os_dev", "synthetic_large8", "synthetic_offset16", "stardist_dsb_crop", "dsb_train_256"])
     func segmentationSet(name: String) throws {
         for folder in ["images", "labels"] {
             let dir = TestData.path("\(name)/\(folder)")

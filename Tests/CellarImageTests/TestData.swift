@@ -1,9 +1,9 @@
 import CellarTestSupport
 import Foundation
 
-/// Paths to the shared test data beside the repository (`../shared/data`).
+/// Paths into the repository's test corpus (`Tests/Corpus`).
 enum TestData {
-    static let root = URL(fileURLWithPath: TestEnvironment.sharedData).standardizedFileURL
+    static let root = URL(fileURLWithPath: TestEnvironment.corpus).standardizedFileURL
 
     static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import CellarIngest
 
-/// Rows of shared/data/acquisition_names/FILES.tsv: real vendor file names with the
+/// Rows of Tests/Corpus/acquisition_names/FILES.tsv: real vendor file names with the
 /// plate/well/site/channel they carry.
 struct VendorName: Sendable, CustomStringConvertible {
     let vendor, fileName, plate, well, site, channel: String
@@ -10,7 +10,7 @@ struct VendorName: Sendable, CustomStringConvertible {
 }
 
 func vendorNames() throws -> [VendorName] {
-    let text = try String(contentsOfFile: sharedData + "/acquisition_names/FILES.tsv", encoding: .utf8)
+    let text = try String(contentsOfFile: corpus + "/acquisition_names/FILES.tsv", encoding: .utf8)
     var rows: [VendorName] = []
     var header: [String] = []
     for line in text.split(separator: "\n") where !line.hasPrefix("#") {
@@ -30,7 +30,7 @@ func vendorNames() throws -> [VendorName] {
         for row in rows {
             let layout = try Layout.named(row.vendor)
             // The file exists where FILES.tsv says (real names, not retyped).
-            #expect(FileManager.default.fileExists(atPath: "\(sharedData)/acquisition_names/\(row.vendor)/\(row.fileName)"))
+            #expect(FileManager.default.fileExists(atPath: "\(corpus)/acquisition_names/\(row.vendor)/\(row.fileName)"))
             let key = try #require(layout.key(for: row.fileName), "\(row.vendor) did not parse \(row.fileName)")
             #expect(key.plate == row.plate, "\(row)")
             #expect(key.channel == ChannelID(row.channel), "\(row)")
@@ -55,7 +55,7 @@ func vendorNames() throws -> [VendorName] {
             #expect(d.matched == rows.count)
         }
         // And on the folder as it lies on disk, through the scanner.
-        let root = sharedData + "/acquisition_names/imagexpress"
+        let root = corpus + "/acquisition_names/imagexpress"
         let scan = Scanner(root: root, layout: nil).scan()
         #expect(Layout.detect(scan.imagePaths)?.layout.name == "imagexpress")
     }

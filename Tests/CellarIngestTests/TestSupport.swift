@@ -7,7 +7,8 @@ import Foundation
 import Glibc
 #endif
 
-let sharedData = TestEnvironment.sharedData
+/// The repository's test corpus (`Tests/Corpus`).
+let corpus = TestEnvironment.corpus
 
 /// A fresh temporary directory, removed by `cleanup()`.
 struct TempDir {

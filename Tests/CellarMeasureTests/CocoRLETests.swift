@@ -1,3 +1,4 @@
+import CellarBench
 import Foundation
 import Testing
 import CellarImage
@@ -55,7 +56,7 @@ struct CocoRLETests {
         switch which {
         case "coco": labels = Self.cocoField()
         case "awkward": labels = TestFields.awkward().labels
-        default: labels = try SharedData.load("stardist_dsb_crop", "img2d", "tif").labels
+        default: labels = try CorpusData.load("stardist_dsb_crop", "img2d", "tif").labels
         }
         let m = try Measurer().measure(labels: labels, channels: [])
         let dir = try PythonEnv.tempDir()

@@ -1,3 +1,4 @@
+import CellarBench
 import Testing
 import CellarImage
 import CellarMeasure

@@ -1,3 +1,4 @@
+import CellarBench
 import Foundation
 import Testing
 import CellarImage

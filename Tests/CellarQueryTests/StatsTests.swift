@@ -1,3 +1,4 @@
+import CellarBench
 @testable import CellarQuery
 import Foundation
 import Testing
@@ -13,7 +14,7 @@ struct StatsTests {
     }
 
     @Test func quantilesMatchSortedReference() {
-        var rng = Rng(seed: 5)
+        var rng = SeededRandom(seed: 5)
         for n in [1, 2, 3, 4, 5, 16, 17, 100, 1001] {
             let xs = (0 ..< n).map { _ in (rng.uniform() * 100).rounded() / 4 }  // ties on purpose
             var work = xs
@@ -43,7 +44,7 @@ struct StatsTests {
     }
 
     @Test func numberFormatReadsBack() {
-        var rng = Rng(seed: 9)
+        var rng = SeededRandom(seed: 9)
         var values: [Double] = [0, -0.0, 1, -1, 0.1, 0.5, 123456789012345, 1e15, 1e16, 1.5e-7, 1e-5, 9.99999999999999e-6,
                                 0.000123, 1e300, -2.5e-300, 5e-324, .greatestFiniteMagnitude, 99999.99999999999, 0.30000000000000004]
         for _ in 0 ..< 20000 {

@@ -1,3 +1,4 @@
+import CellarBench
 import CellarMeasure
 import CellarQuery
 import CellarStore

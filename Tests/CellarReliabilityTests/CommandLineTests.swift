@@ -63,6 +63,35 @@ struct CommandLineTests {
         let noRun = try Cellar.run(["status", "--db", tmp.file("s.db"), "--run", "9"])
         #expect(noRun.status == 2 && noRun.stderr.contains("no run 9"))
     }
+
+    /// A --dna-channel that the files do not have is named at the start, with the channels found.
+    @Test func aDNAChannelTheFilesLackIsNamedWithTheChannelsFound() throws {
+        let tmp = try TempDir(); defer { tmp.cleanup() }
+        try tmp.mkdir("acq/P1")
+        try syntheticTIFF(well: "A01", at: tmp.file("acq/P1/P1_A01_s1_w1.tif"))
+        let r = try Cellar.run(["ingest", tmp.file("acq"), "--db", tmp.file("s.db"), "--settle", "0", "--dna-channel", "3"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("plate P1: DNA channel 3 is not among its channels (1): its fields will fail"), "\(r.stderr)")
+        #expect(r.stdout.contains("has channel(s) 1 but no DNA image"), "\(r.stdout)")
+    }
+
+    /// `cellar status` says, per plate, which channels it stored (numbers in numeric order).
+    @Test func statusShowsTheChannelsOfEachPlate() throws {
+        let tmp = try TempDir(); defer { tmp.cleanup() }
+        try tmp.mkdir("acq/P1")
+        for channel in [1, 2, 10] {
+            try syntheticTIFF(well: "B03", at: tmp.file("acq/P1/P1_B03_s1_ch\(channel).tif"))
+        }
+        let ingest = try Cellar.run(["ingest", tmp.file("acq"), "--db", tmp.file("s.db"), "--settle", "0",
+                                     "--pattern", "(?<plate>[^_]+)_(?<well>[A-P]\\d\\d)_s(?<site>\\d+)_ch(?<channel>\\d+)\\.tif"])
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        let json = try Cellar.run(["status", "--db", tmp.file("s.db"), "--format", "json"])
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let plate = try #require((root["plates"] as? [[String: Any]])?.first)
+        #expect(plate["channels"] as? [String] == ["1", "2", "10"])
+        let table = try Cellar.run(["status", "--db", tmp.file("s.db")])
+        #expect(table.stdout.contains(" 1,2,10"), "\(table.stdout)")
+    }
 }
 
 /// The exit-status policy (`ExitStatus`), command by command: 0 done, 1 inputs failed,

@@ -3,9 +3,9 @@ import CellarTestSupport
 import Foundation
 import Testing
 
-/// Inputs `cellar-fuzz` found to crash or misbehave, rebuilt from the shared seed files.
+/// Inputs `cellar-fuzz` found to crash or misbehave, rebuilt from the corpus seed files.
 @Suite struct FuzzFindingsTests {
-    static let formats = TestEnvironment.sharedData + "/formats"
+    static let formats = TestEnvironment.corpus + "/formats"
 
     /// Sets the LONG/SHORT value of tag `tag` in the first IFD of a little-endian classic TIFF.
     static func patch(_ bytes: inout [UInt8], tag: UInt16, value: UInt32) -> Bool {
@@ -29,7 +29,7 @@ import Testing
         let tmp = try TempDir()
         defer { tmp.cleanup() }
         for (tag, value) in [(UInt16(323), UInt32(0x8000_0000)), (322, 0x8000_0000), (323, 0x0010_0000)] {
-            var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.formats + "/hela16_tiled.tif")))
+            var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: Self.formats + "/synth16_tiled.tif")))
             #expect(Self.patch(&bytes, tag: tag, value: value))
             try tmp.write("t.tif", bytes)
             do {

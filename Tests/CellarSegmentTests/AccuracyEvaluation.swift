@@ -1,9 +1,10 @@
+import CellarBench
 import CellarImage
 import CellarSegment
 import Foundation
 import Testing
 
-/// Accuracy on the dev data sets (prints F1/mAP; no thresholds asserted beyond sanity).
+/// Accuracy on the dev data sets of `../shared/data` (prints F1/mAP; no thresholds asserted beyond sanity).
 /// Runs only with `CELLAR_SEG_EVAL=1` (slow in debug builds): 
 /// `CELLAR_SEG_EVAL=1 swift test -c release --filter AccuracyEvaluation`.
 /// `CELLAR_SEG_SYNTH=<dir>` adds a synth_plate.py folder; `CELLAR_SEG_OUT=<dir>` writes
@@ -16,13 +17,13 @@ import Testing
     static var sets: [Set] {
         var s = [Set]()
         if let synth = env["CELLAR_SEG_SYNTH"] { s.append(Set(name: "synthetic", folder: synth, diameter: nil)) }
-        s += [Set(name: "dsb_u2os_dev", folder: dataRoot + "/dsb_u2os_dev", diameter: nil),
-              Set(name: "ctc_hela", folder: dataRoot + "/ctc_hela", diameter: nil),
-              Set(name: "stardist_dsb_crop", folder: dataRoot + "/stardist_dsb_crop", diameter: nil),
-              Set(name: "ctc_gowt1", folder: dataRoot + "/ctc_gowt1", diameter: 60)]
+        s += [Set(name: "dsb_u2os_dev", folder: sharedDataRoot + "/dsb_u2os_dev", diameter: nil),
+              Set(name: "ctc_hela", folder: sharedDataRoot + "/ctc_hela", diameter: nil),
+              Set(name: "stardist_dsb_crop", folder: sharedDataRoot + "/stardist_dsb_crop", diameter: nil),
+              Set(name: "ctc_gowt1", folder: sharedDataRoot + "/ctc_gowt1", diameter: 60)]
         if env["CELLAR_SEG_ALL"] != nil {   // extra checks: default diameter on GOWT1, DSB 256² mix
-            s += [Set(name: "ctc_gowt1_default_diameter", folder: dataRoot + "/ctc_gowt1", diameter: nil),
-                  Set(name: "dsb_train_256", folder: dataRoot + "/dsb_train_256", diameter: nil)]
+            s += [Set(name: "ctc_gowt1_default_diameter", folder: sharedDataRoot + "/ctc_gowt1", diameter: nil),
+                  Set(name: "dsb_train_256", folder: sharedDataRoot + "/dsb_train_256", diameter: nil)]
         }
         return s
     }

@@ -28,6 +28,7 @@ import Testing
             if TestEnvironment.isCI { Issue.record("no Python interpreter (set CELLAR_PYTHON)") }
             return
         }
+        guard let reference = try TestEnvironment.sharedReference(for: "our scores vs score.py") else { return }
         let fm = FileManager.default
         let tmp = fm.temporaryDirectory.appendingPathComponent("cellar-score-\(UUID().uuidString)").path
         try fm.createDirectory(atPath: tmp, withIntermediateDirectories: true)
@@ -43,7 +44,7 @@ import Testing
         let json = tmp + "/s.json"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [TestEnvironment.packageRoot + "/../shared/reference/score.py", set + "/labels", tmp, "--json", json]
+        p.arguments = [reference + "/score.py", set + "/labels", tmp, "--json", json]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run(); p.waitUntilExit()

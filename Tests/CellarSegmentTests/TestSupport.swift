@@ -4,8 +4,11 @@ import CellarTestSupport
 import Foundation
 import Testing
 
-/// Shared test data (`../shared/data` relative to the package root).
-let dataRoot = TestEnvironment.sharedData
+/// The repository's test corpus (`Tests/Corpus`).
+let dataRoot = TestEnvironment.corpus
+
+/// The full dev sets (`../shared/data`), for the opt-in accuracy evaluation only.
+let sharedDataRoot = TestEnvironment.sharedData
 
 /// Reads a label image (8/16-bit PNG/TIFF) as UInt32.
 func readLabels(_ path: String) throws -> Image<UInt32> {

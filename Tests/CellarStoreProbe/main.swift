@@ -5,6 +5,7 @@
 //   cellar-store-probe poll DB FIELDS                     reader polling until FIELDS fields are visible
 //   cellar-store-probe hold-lock DB                       opens read-write, prints "locked", waits for stdin EOF
 //   cellar-store-probe open DB rw|ro [--as-nobody]        prints "ok" or the error; exit 1 on error
+import CellarBench
 import CellarStore
 import Foundation
 

@@ -1,3 +1,4 @@
+import CellarBench
 import CellarStore
 import CellarTestSupport
 import Foundation

@@ -5,10 +5,9 @@ import Foundation
 import Testing
 
 /// Compares the statistics of Cellar's synthetic fields with fields from
-/// `shared/reference/synth_plate.py` (run through Python), so the two generators
+/// `../shared/reference/synth_plate.py` (run through Python, when it is there), so the two generators
 /// stay interchangeable for segmentation benchmarks.
 @Suite struct ReferenceComparisonTests {
-    static let packageRoot = URL(fileURLWithPath: TestEnvironment.packageRoot)
     static let fieldsPerSide = 10
 
     /// Per-field statistics averaged over fields.
@@ -80,7 +79,7 @@ import Testing
             else { print("skipping reference comparison: \(message)") }
             return
         }
-        let reference = Self.packageRoot.appendingPathComponent("../shared/reference").standardized.path
+        guard let reference = try TestEnvironment.sharedReference(for: "synthetic statistics vs synth_plate.py") else { return }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = ["-c", Self.script, reference, String(Self.fieldsPerSide)]

@@ -10,12 +10,30 @@ public enum TestEnvironment {
         return url.path
     }()
 
-    /// `../shared/data` beside the package.
+    /// The repository's test corpus, `Tests/Corpus` (real images with their licences, and
+    /// synthetic ones; see its README). Every test that reads image files reads them here.
+    public static var corpus: String { packageRoot + "/Tests/Corpus" }
+
+    /// `../shared/data` beside the package: the full dev sets, read only by the opt-in
+    /// accuracy evaluations (never by `make test`).
     public static var sharedData: String { packageRoot + "/../shared/data" }
 
     /// Whether CI runs the tests (`CI` set): a missing optional resource such as Python
     /// must then fail the test instead of skipping it.
     public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
+
+    /// `../shared/reference` (the scikit-image reference pipeline, `score.py`,
+    /// `synth_plate.py`) for the cross-check `what`, when it is beside the package.
+    /// Without it: under CI, throws ``MissingReference`` (the test fails); otherwise prints
+    /// one line saying what is skipped and why, and returns nil (the caller returns).
+    public static func sharedReference(for what: String) throws -> String? {
+        let dir = URL(fileURLWithPath: packageRoot + "/../shared/reference").standardized.path
+        if FileManager.default.fileExists(atPath: dir) { return dir }
+        let reason = "\(dir) not found (the project's reference scripts; not part of a clone)"
+        if isCI { throw MissingReference(description: "\(what) needs \(reason); CI must run it") }
+        print("skipped: \(what): \(reason)")
+        return nil
+    }
 
     /// The Python with numpy/scikit-image for cross-checks: `$CELLAR_PYTHON` when set,
     /// else `<package root>/.venv/bin/python` (made by `make test`) when it exists.
@@ -47,6 +65,11 @@ public enum TestEnvironment {
         }
         return name
     }
+}
+
+/// `../shared/reference` is missing where a cross-check must run (under CI).
+public struct MissingReference: Error, CustomStringConvertible {
+    public let description: String
 }
 
 /// A Python cross-check that could not run or failed; says why (its stderr).

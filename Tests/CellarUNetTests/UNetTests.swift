@@ -122,7 +122,7 @@ func convolutionMatchesNaiveAcrossConcatenatedInputs(variant: String, cout: Int)
 
 @Test func segmentsADevImageAndTilesConsistently() throws {
     let model = try UNetModel(path: modelPath)
-    let dir = packageRoot.appendingPathComponent("../shared/data/dsb_u2os_dev").standardizedFileURL
+    let dir = URL(fileURLWithPath: TestEnvironment.corpus + "/dsb_u2os_dev")
     let first = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("images").path).sorted()[0]
     let image = try ImageFile.read(dir.appendingPathComponent("images/\(first)").path).floatImage()
     let stem = (first as NSString).deletingPathExtension
@@ -137,6 +137,14 @@ func convolutionMatchesNaiveAcrossConcatenatedInputs(variant: String, cout: Int)
     let tiled = UNetSegmenter(model: model, options: options).segment(image)
     let tiledCount = Int(tiled.pixels.max() ?? 0)
     #expect(abs(tiledCount - count) <= max(3, count / 50), "tiled \(tiledCount) vs whole \(count)")
+}
+
+/// The model built into the binary is the committed file (a stale or broken embedding fails here).
+@Test func embeddedModelIsTheCommittedFile() throws {
+    let embedded = try UNetModel.embedded()
+    let file = try UNetModel(path: modelPath)
+    #expect(embedded.sha256 == file.sha256)
+    #expect(embedded.parameterCount == file.parameterCount && embedded.path == nil)
 }
 
 @Test func modelRejectsMissingOrMismatchedTensors() throws {

@@ -111,6 +111,10 @@ public final class IngestRunner: Sendable {
                 case .plateChannels(let plate, let channels, let dna):
                     let how = settings.channels == nil ? "found in its files" : "as configured"
                     logger.notice("plate \(plate): channels \(channels.map(\.name).joined(separator: ", ")) (\(how)), all measured; DNA channel \(dna?.name ?? "none")")
+                    if let dna, !channels.contains(dna) {
+                        let names = channels.map(\.name).joined(separator: ", ")
+                        logger.warning("plate \(plate): DNA channel \(dna.name) is not among its channels (\(names)): its fields will fail; give --dna-channel as the file names say it (one of \(names))")
+                    }
                 case .waiting(let count, let fields):
                     stats.withLock { $0.waiting = (count, fields) }
                 case .field(let field):
@@ -308,12 +312,7 @@ struct RunStats: Sendable {
 
     /// Records a field stored as done. O(1).
     mutating func stored(_ key: FieldKey, cells: Int) {
-        seen(key)
-        switch outcome.updateValue(cells, forKey: key) {
-        case .some(.some(let old)): progress.fieldsDone -= 1; progress.cells -= old
-        case .some(.none): progress.fieldsFailed -= 1
-        case .none: break
-        }
+        replaceOutcome(of: key, with: cells)
         progress.fieldsDone += 1
         progress.cells += cells
         plateCells[key.plate, default: []].append(cells)
@@ -321,13 +320,19 @@ struct RunStats: Sendable {
 
     /// Records a field stored as failed. O(1).
     mutating func failed(_ key: FieldKey) {
+        replaceOutcome(of: key, with: nil)
+        progress.fieldsFailed += 1
+    }
+
+    /// Takes back what an earlier outcome of `key` in this run counted, and records the new
+    /// one (cells when done, nil when failed). O(1).
+    private mutating func replaceOutcome(of key: FieldKey, with cells: Int?) {
         seen(key)
-        switch outcome.updateValue(nil, forKey: key) {
+        switch outcome.updateValue(cells, forKey: key) {
         case .some(.some(let old)): progress.fieldsDone -= 1; progress.cells -= old
         case .some(.none): progress.fieldsFailed -= 1
         case .none: break
         }
-        progress.fieldsFailed += 1
     }
 
     /// What to tell the operator about a stored field: the colour conversion once per plate,

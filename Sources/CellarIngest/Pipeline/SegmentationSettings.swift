@@ -78,7 +78,8 @@ extension IngestSettings {
     var segmentationSource: String { tomlPath.map { "\($0) [segmentation]" } ?? "segmentation settings" }
 
     /// `method` (`watershed`, the default, or `unet`) and `model` (a .safetensors path,
-    /// default the committed `Models/cellar-unet.safetensors`; a model alone means the U-Net):
+    /// default the model built into the binary, `Models/cellar-unet.safetensors`; a model alone
+    /// means the U-Net):
     /// the U-Net to use, or nil.
     public func unetModel() throws(SettingsError) -> UNetModel? {
         let path = segmentation.model

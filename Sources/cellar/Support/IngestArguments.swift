@@ -21,7 +21,7 @@ struct IngestArguments: ParsableArguments {
     @Option(help: "Segmentation method (default watershed; unet: slower, more accurate on clumped nuclei).")
     var method: SegmentationMethod?
 
-    @Option(help: "U-Net model file (.safetensors; default: the committed Models/cellar-unet.safetensors).")
+    @Option(help: "U-Net model file (.safetensors; default: the model built into cellar, Models/cellar-unet.safetensors).")
     var model: String?
 
     @OptionGroup var acquisition: AcquisitionOptions

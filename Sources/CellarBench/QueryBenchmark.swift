@@ -1,3 +1,5 @@
+import CellarStore
+import CellarQuery
 import Foundation
 import Logging
 

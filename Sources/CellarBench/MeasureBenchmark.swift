@@ -1,3 +1,4 @@
+import CellarMeasure
 import CellarImage
 #if canImport(Glibc)
 import Glibc

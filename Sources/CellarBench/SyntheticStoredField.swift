@@ -1,3 +1,4 @@
+import CellarStore
 /// Synthetic fields for benchmarks and tests: elliptical nuclei with realistic mask sizes
 /// and random feature values (integral values for count-like features, as real ones are).
 public enum SyntheticField {
@@ -6,7 +7,7 @@ public enum SyntheticField {
     /// store keeps them. Deterministic for a seed. O(cells × (columns + mask pixels)).
     public static func make(key: FieldKey, cells: Int, columns: [String], seed: UInt64,
                             channels: [String] = ["DNA"]) -> IngestedField {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRandom(seed: seed)
         let m = columns.count
         var values = [Double](repeating: 0, count: cells * m)
         var masks = StoredMasks()
@@ -77,15 +78,4 @@ public enum SyntheticField {
     }
 }
 
-/// SplitMix64: small, fast, deterministic.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+

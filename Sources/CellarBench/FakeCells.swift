@@ -1,3 +1,4 @@
+import CellarQuery
 import CellarStore
 import Foundation
 import Logging
@@ -17,20 +18,20 @@ public enum FakeCells {
     /// Cells field `index` gets (mean ~250; some wells sparse). Deterministic.
     public static func cellCount(_ index: Int, sites: Int = 9) -> Int {
         let k = key(index, sites: sites)
-        var rng = Rng(seed: UInt64(k.row * 1000 + k.column) &* 0x9E37_79B9 &+ UInt64(k.plate.hashValueStable))
+        var rng = SeededRandom(seed: UInt64(k.row * 1000 + k.column) &* 0x9E37_79B9 &+ UInt64(k.plate.hashValueStable))
         let u = rng.uniform()
         let wellFactor = u < 0.03 ? 0.25 : u < 0.06 ? 1.6 : 0.85 + 0.3 * rng.uniform()
-        var f = Rng(seed: UInt64(index) &+ 17)
+        var f = SeededRandom(seed: UInt64(index) &+ 17)
         return max(1, Int((250 * wellFactor * (0.9 + 0.2 * f.uniform())).rounded()))
     }
 
     /// The field with `cells` synthetic cells over `columns`. O(cells × columns).
     public static func field(_ index: Int, cells: Int, columns: [String], sites: Int = 9, masks: Bool = false) -> IngestedField {
         let k = key(index, sites: sites)
-        var well = Rng(seed: UInt64(k.row * 1000 + k.column) &+ 0xABCDEF)
+        var well = SeededRandom(seed: UInt64(k.row * 1000 + k.column) &+ 0xABCDEF)
         let sizeEffect = 0.8 + 0.4 * well.uniform()
         let dnaEffect = 0.7 + 0.6 * well.uniform()
-        var rng = Rng(seed: UInt64(index) &* 0x2545_F491_4F6C_DD1D &+ 1)
+        var rng = SeededRandom(seed: UInt64(index) &* 0x2545_F491_4F6C_DD1D &+ 1)
         let m = columns.count
         var values = [Double](repeating: 0, count: cells * m)
         enum Kind { case object, center, area, count, euler, ratio, intensity, missingSometimes, other }
@@ -121,24 +122,6 @@ public enum FakeCells {
     }
 }
 
-/// xorshift64* with uniform and normal draws (deterministic, fast).
-struct Rng {
-    var state: UInt64
-    init(seed: UInt64) { state = seed == 0 ? 0x9E37_79B9_7F4A_7C15 : seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
-    mutating func next() -> UInt64 {
-        state ^= state >> 12
-        state ^= state << 25
-        state ^= state >> 27
-        return state &* 0x2545_F491_4F6C_DD1D
-    }
-    /// [0, 1)
-    mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
-    /// Standard normal (Box–Muller, one of the pair).
-    mutating func normal() -> Double {
-        let u = max(uniform(), 1e-300), v = uniform()
-        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
-    }
-}
 
 extension String {
     /// A hash that is the same in every process (Swift's `hashValue` is seeded per process).

@@ -1,3 +1,4 @@
+import CellarSegment
 import CellarImage
 
 /// Single-thread timing of ``WatershedSegmenter`` for `cellar segment --profile` / `make bench`.

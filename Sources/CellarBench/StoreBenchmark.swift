@@ -1,3 +1,4 @@
+import CellarStore
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -51,7 +52,7 @@ public enum StoreBenchmark {
     {
         let temporary = path == nil
         let dbPath = path ?? NSTemporaryDirectory() + "cellar-bench-\(getpid()).db"
-        if DatabaseFile.exists(dbPath) {
+        if FileManager.default.fileExists(atPath: dbPath) {
             if temporary { removeDatabase(dbPath) } else {
                 throw .sqlite(path: dbPath, code: -1, message: "exists; the benchmark writes a new database")
             }
@@ -86,22 +87,14 @@ public enum StoreBenchmark {
                 try await group.waitForAll()
             }
         } catch {
-            throw store.mapError(error)
+            throw (error as? StoreError) ?? .writerClosed(reason: "\(error)")
         }
         let summary = try await writer.finish()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         let cpuSeconds = processCPUSeconds() - cpuStart
 
-        let tables: [(name: String, bytes: Int64)] = (try? await store.pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
-            return try Row.fetchAll(db, sql: """
-                SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 6
-                """).map { (name: $0[0] as String, bytes: $0[1] as Int64) }
-        }) ?? []
-        if tables.isEmpty {
-            _ = try? await store.pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-        }
-        let fileBytes = DatabaseFile.size(dbPath) ?? 0
+        let tables = try await store.checkpointAndTableSizes()
+        let fileBytes = ((try? FileManager.default.attributesOfItem(atPath: dbPath))?[.size] as? Int64) ?? 0
         try store.close()
         return Result(cells: summary.cells, fields: summary.fields, transactions: summary.transactions,
                       seconds: seconds, cellsPerSecond: Double(summary.cells) / seconds, cpuSeconds: cpuSeconds,

@@ -9,18 +9,8 @@ import Darwin
 /// 16-bit intensities, labelled 1…N (later nuclei overwrite earlier ones where they overlap,
 /// so some objects touch or are cut). Not a substitute for real data; O(width × height).
 public enum SyntheticCells {
-    /// SplitMix64, so fields are identical on every platform.
-    public struct RNG: RandomNumberGenerator, Sendable {
-        var state: UInt64
-        public init(seed: UInt64) { state = seed }
-        public mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    /// The generator of the fields (``SeededRandom``).
+    public typealias RNG = SeededRandom
 
     /// A field with about `cells` nuclei of radius `radius` (semi-axes drawn in 0.6…1.4 ×
     /// radius), plus a 16-bit intensity image (background ~ 300, nuclei 3000–20000 with
