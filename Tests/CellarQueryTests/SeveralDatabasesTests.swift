@@ -1,3 +1,4 @@
+import CellarBench
 import CellarQuery
 import CellarStore
 import Foundation

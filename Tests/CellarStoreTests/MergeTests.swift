@@ -1,3 +1,4 @@
+import CellarBench
 import CellarStore
 import Foundation
 import GRDB
