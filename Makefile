@@ -6,7 +6,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 CELLAR := .build/release/cellar
 
-.PHONY: deps venv build release test test-interop test-reliability test-install test-standalone fuzz demo bench accuracy train-unet install uninstall clean
+.PHONY: deps venv build release test test-interop test-reliability test-install test-standalone test-slurm fuzz demo bench accuracy train-unet install uninstall clean
 
 ## deps: install the C libraries (libtiff, libpng, sqlite3, OpenBLAS) when missing
 deps:
@@ -78,6 +78,11 @@ $(INTEROP_VENV)/.installed:
 ## test-reliability: SIGKILL crash safety, full disk (root), concurrent readers (~3-5 min)
 test-reliability: release
 	@bash scripts/test-reliability.sh $(CELLAR)
+
+## test-slurm: a one-node Slurm cluster on localhost (installs slurm-wlm + munge, root) runs the
+## sbatch array over a synthetic plate; merged shards must equal one ingest (~2 min)
+test-slurm: release
+	@bash scripts/test-slurm.sh $(CELLAR)
 
 ## fuzz: mutate the Tests/Corpus/formats files and read them under AddressSanitizer for FUZZ_SECONDS
 FUZZ_SECONDS ?= 180

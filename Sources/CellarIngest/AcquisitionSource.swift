@@ -43,15 +43,18 @@ public enum IngestEvent: Sendable {
 public struct AcquisitionSource: Sendable {
     public let root: String
     public let settings: IngestSettings
+    /// Only the wells of this shard (and the unplaceable files it owns) are handed on;
+    /// nil = everything. Files of other shards are neither fields nor failures here.
+    public let shard: Shard?
     let logger: Logger
     /// Whether a file with this key and fingerprint is already stored (it needs no settling).
     let isStored: @Sendable (FileKey, Fingerprint) -> Bool
 
     /// `settings` should already be merged with the root's `cellar.toml` by the caller.
-    public init(root: String, settings: IngestSettings,
+    public init(root: String, settings: IngestSettings, shard: Shard? = nil,
                 logger: Logger = Logger(label: "cellar.ingest"),
                 isStored: @escaping @Sendable (FileKey, Fingerprint) -> Bool = { _, _ in false }) {
-        self.root = root; self.settings = settings; self.logger = logger; self.isStored = isStored
+        self.root = root; self.settings = settings; self.shard = shard; self.logger = logger; self.isStored = isStored
     }
 
     /// Files last modified this long ago are settled for a one-shot ingest (no wait).
@@ -138,6 +141,7 @@ public struct AcquisitionSource: Sendable {
         }
         let classifier = Scanner(root: root, layout: layout)
         classifier.classify(files, into: &result)
+        if let shard { shard.keepOwnFiles(of: &result, logger: logger) }
         logger.info("scanned \(root)", metadata: [
             "layout": "\(layout?.name ?? "none")", "matched": "\(result.matched.count)",
             "unmatched": "\(result.unmatched.count)", "other": "\(result.otherFiles.count)",
@@ -232,6 +236,7 @@ public struct AcquisitionSource: Sendable {
     private func place(_ file: ScannedFile, layout: Layout, rootName: String,
                        into assembler: inout FieldAssembler, out: AsyncStream<IngestEvent>.Continuation) {
         guard FileFilter.isImageName(fileName(file.relativePath)) else { return }
+        if let shard, !shard.owns(file: file.relativePath, key: layout.key(for: file.relativePath, rootName: rootName)) { return }
         if let key = layout.key(for: file.relativePath, rootName: rootName) {
             for f in assembler.add(file, key: key, at: .now) { out.yield(.field(f)) }
             report(&assembler, out: out)

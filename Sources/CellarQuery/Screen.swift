@@ -7,6 +7,9 @@ import Logging
 /// ingest daemon (WAL readers); each query reads one consistent snapshot.
 public struct Screen: Sendable {
     public let store: Store
+    /// Keeps a temporary database alive (and removes it when the last copy of the screen
+    /// goes away); nil for a database the user named. See `Screen.open(paths:scope:)`.
+    var temporary: TemporaryDatabase? = nil
 
     /// Opens the database at `path` read-only. A missing file fails with
     /// `QueryError.store(.noDatabase)`, whose message says how to create one.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CellarQuery
+import CellarStore
 
 /// `cellar counts`: cells per well or per field (from the stored counts; never scans cells).
 struct CountsCommand: ParsableCommand {
@@ -19,7 +20,7 @@ struct CountsCommand: ParsableCommand {
     @OptionGroup var output: FormatOptions
 
     func run() throws {
-        let screen = try reportingErrors { () throws(QueryError) in try database.open() }
+        let screen = try reportingErrors { () throws(QueryError) in try database.open(scope: MergeScope(plate: selection.plate, cells: false)) }
         switch (by, grid) {
         case (.well, true):
             let wells = try reportingErrors { () throws(QueryError) in try Counts.perWell(screen, selection.filter) }

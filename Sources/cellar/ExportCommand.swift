@@ -1,5 +1,6 @@
 import ArgumentParser
 import CellarQuery
+import CellarStore
 
 extension ExportLevel: ExpressibleByArgument {}
 extension ExportFormat: ExpressibleByArgument {}
@@ -37,7 +38,7 @@ struct ExportCommand: ParsableCommand {
                                     features: features.flatMap { $0.split(separator: ",").map(String.init) },
                                     format: format, aggregation: aggregate)
         let result = try reportingErrors { () throws(QueryError) in
-            try Export.run(try database.open(), options, to: out)
+            try Export.run(try database.open(scope: MergeScope(plate: selection.plate, masks: false)), options, to: out)
         }
         if out != "-" {
             printError("wrote \(result.rows) rows to \(out) (\(result.bytes) bytes, \(String(format: "%.2f", result.seconds)) s)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CellarQuery
+import CellarStore
 
 /// `cellar heatmap`: a plate map of cells per well or a per-well feature statistic.
 struct HeatmapCommand: ParsableCommand {
@@ -26,7 +27,7 @@ struct HeatmapCommand: ParsableCommand {
 
     func run() throws {
         let values = try reportingErrors { () throws(QueryError) in
-            try Heatmap.values(try database.open(), plate: plate, value: try HeatmapValue(parsing: value))
+            try Heatmap.values(try database.open(scope: MergeScope(plate: plate, cells: value != "cells", masks: false)), plate: plate, value: try HeatmapValue(parsing: value))
         }
         switch format {
         case .ascii:

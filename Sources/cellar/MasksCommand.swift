@@ -1,5 +1,6 @@
 import ArgumentParser
 import CellarQuery
+import CellarStore
 
 /// `cellar masks`: a field's label image or COCO RLE JSON rebuilt from the database.
 struct MasksCommand: ParsableCommand {
@@ -16,7 +17,7 @@ struct MasksCommand: ParsableCommand {
 
     func run() throws {
         let result = try reportingErrors { () throws(QueryError) in
-            try MaskExport.write(try database.open(), field: field, to: out)
+            try MaskExport.write(try database.open(scope: MergeScope(plate: FieldKey(parsing: field)?.plate)), field: field, to: out)
         }
         let kind = result.bits == 0 ? "COCO JSON" : "\(result.bits)-bit labels"
         printError("wrote \(out): \(result.objects) objects, \(result.width)×\(result.height), \(kind)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CellarQuery
+import CellarStore
 
 extension SummaryLevel: ExpressibleByArgument {}
 
@@ -35,7 +36,7 @@ struct SummaryCommand: ParsableCommand {
             }
             statistics.append(s)
         }
-        let screen = try reportingErrors { () throws(QueryError) in try database.open() }
+        let screen = try reportingErrors { () throws(QueryError) in try database.open(scope: MergeScope(plate: selection.plate, masks: false)) }
         if listFeatures {
             let names = try reportingErrors { () throws(QueryError) in try screen.featureColumns() }
             print(names.joined(separator: "\n"))

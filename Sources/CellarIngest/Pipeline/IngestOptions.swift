@@ -19,6 +19,9 @@ public struct IngestOptions: Sendable {
     public var version: String
     /// Fields queued between the source and the workers, per worker.
     public var queuePerWorker: Int
+    /// Only this shard's wells (`cellar ingest --shard I/N`); nil = all. Not part of the
+    /// parameters hash: which process computed a field does not change its results.
+    public var shard: Shard? = nil
 
     public init(workers: Int = ProcessInfo.processInfo.activeProcessorCount,
                 segmentation: SegmentationParameters = SegmentationParameters(),

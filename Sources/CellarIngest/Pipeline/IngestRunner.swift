@@ -67,7 +67,7 @@ public final class IngestRunner: Sendable {
         // A daemon's run exists from the start, so that `cellar status` shows what it waits for.
         if options.watch { try await writer.beginRun() }
         let processed = try store.processedFields()
-        let events = try AcquisitionSource(root: root, settings: settings, logger: logger) { key, fingerprint in
+        let events = try AcquisitionSource(root: root, settings: settings, shard: options.shard, logger: logger) { key, fingerprint in
             let field = key.field
             let stored = FieldKey(plate: field.plate, row: field.row + 1, column: field.column + 1, site: max(field.site, 1))
             return processed[stored]?.fingerprints[key.channel.name] == fingerprint.description

@@ -26,7 +26,7 @@ enum ExitStatus {
         case let e as QueryError:
             if case .store = e { return database }
             return e.isLookupFailure ? lookup : inputsFailed
-        case is SettingsError, is LayoutError, is ValidationErrorMessage: return usage
+        case is SettingsError, is LayoutError, is ValidationErrorMessage, is ShardError: return usage
         default: return inputsFailed
         }
     }

@@ -29,7 +29,7 @@ struct IngestArguments: ParsableArguments {
     @OptionGroup var logging: LoggingOptions
 
     /// Settings (flags over `ROOT/cellar.toml`), the store and a runner for them.
-    func makeRunner(watch: Bool, adjust: (inout IngestSettings) -> Void = { _ in }) throws -> (IngestRunner, Store) {
+    func makeRunner(watch: Bool, shard: Shard? = nil, adjust: (inout IngestSettings) -> Void = { _ in }) throws -> (IngestRunner, Store) {
         let logger = logging.makeLogger()
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -48,6 +48,7 @@ struct IngestArguments: ParsableArguments {
                                     profile: profile, version: CellarVersion.current)
         options.unet = try settings.unetModel()
         if let workers { options.workers = max(1, workers) }
+        options.shard = shard
         let store = try Store.open(at: db, mode: .readWrite, logger: logger)
         printError("cellar: database \(store.path)")
         return (IngestRunner(root: rootPath, store: store, settings: settings, options: options, logger: logger), store)

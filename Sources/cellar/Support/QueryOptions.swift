@@ -1,13 +1,31 @@
 import ArgumentParser
+import Foundation
 import CellarQuery
+import CellarStore
 
-/// `--db`: the screen database every query command reads.
+/// `--db`: the screen database(s) every query command reads.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Screen database (SQLite).", valueName: "DB"))
-    var db: String
+    @Option(name: .long, help: ArgumentHelp(
+        "Screen database (SQLite). Repeat it, or give a folder (every *.db inside), to query several databases as if merged (e.g. one per plate, or shards).",
+        valueName: "DB"))
+    var db: [String] = []
 
-    /// Opens the database read-only (works while `cellar watch` writes it).
-    func open() throws(QueryError) -> Screen { try Screen.open(db) }
+    /// Opens the database read-only (works while `cellar watch` writes it); several databases
+    /// are merged into a temporary one, copying only what `scope` says the query reads.
+    func open(scope: MergeScope = .everything) throws(QueryError) -> Screen {
+        // Folders become their *.db files; a file is passed on as given, so that a missing or
+        // broken database gets the store's own error (and exit status).
+        var paths: [String] = []
+        for path in db {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                do { paths += try DatabaseList.expand([path]) } catch { throw .invalidArgument("\(error)") }
+            } else {
+                paths.append(path)
+            }
+        }
+        return try Screen.open(paths: paths, scope: scope)
+    }
 }
 
 /// `--format table|csv|tsv|json` for tabular results.
