@@ -8,7 +8,8 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/cellar-demo.XXXXXX")
 ACQ="$WORK/acquisition"
 DB="$WORK/screen.db"
 mkdir -p "$ACQ"
-cleanup() { [ -n "${WATCH_PID:-}" ] && kill "$WATCH_PID" 2>/dev/null; rm -rf "$WORK"; }
+# The acquisition folder and database are kept for `cellar serve` (printed at the end).
+cleanup() { [ -n "${WATCH_PID:-}" ] && kill "$WATCH_PID" 2>/dev/null; true; }
 trap cleanup EXIT
 
 echo "== cellar watch $ACQ --db $DB   (daemon, in the background)"
@@ -45,3 +46,7 @@ echo "== cellar counts --db screen.db --plate P1 --grid   (cells per well)"
 "$CELLAR" counts --db "$DB" --plate P1 --grid
 echo
 "$CELLAR" status --db "$DB" | sed -n '1,8p'
+echo
+echo "== look at it in a browser (the images are in $ACQ; remove $WORK when done):"
+echo "   $CELLAR serve --db $DB"
+echo "   then open http://127.0.0.1:8080/#/plate/P1"

@@ -59,19 +59,27 @@ struct Canvas {
 }
 
 /// Perceptually uniform colour map (matplotlib's viridis, 9 stops, linear in between).
-enum Viridis {
+public enum Viridis {
     static let stops: [(Double, Double, Double)] = [
         (68, 1, 84), (71, 45, 123), (59, 82, 139), (44, 114, 142), (33, 145, 140),
         (39, 173, 129), (92, 200, 99), (170, 220, 50), (253, 231, 37),
     ]
 
     /// Colour of `t` in [0, 1] (clamped).
-    static func color(_ t: Double) -> Canvas.Color {
+    public static func color(_ t: Double) -> (UInt8, UInt8, UInt8) {
         let x = min(max(t.isNaN ? 0 : t, 0), 1) * Double(stops.count - 1)
         let i = min(Int(x), stops.count - 2)
         let f = x - Double(i)
         let a = stops[i], b = stops[i + 1]
         return (UInt8((a.0 + (b.0 - a.0) * f).rounded()), UInt8((a.1 + (b.1 - a.1) * f).rounded()),
                 UInt8((a.2 + (b.2 - a.2) * f).rounded()))
+    }
+}
+
+extension Viridis {
+    /// `#rrggbb` of `t` in [0, 1] (clamped), for HTML and SVG.
+    public static func hex(_ t: Double) -> String {
+        let (r, g, b) = color(t)
+        return "#" + [r, g, b].map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
     }
 }

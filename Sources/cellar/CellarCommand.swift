@@ -8,7 +8,7 @@ struct CellarCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, IngestCommand.self, WatchCommand.self, StatusCommand.self,
             CountsCommand.self, SummaryCommand.self, ExportCommand.self, QueryCommand.self,
-            HeatmapCommand.self, MasksCommand.self,
+            HeatmapCommand.self, MasksCommand.self, ServeCommand.self,
             SegmentCommand.self, EvaluateCommand.self, SynthCommand.self, BenchCommand.self,
         ])
 }
