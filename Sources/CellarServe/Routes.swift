@@ -15,6 +15,7 @@ public enum ViewerRoutes {
         router.get("/") { _, _ in Assets.response(Assets.html(token: token), type: "text/html; charset=utf-8") }
         router.get("/app.js") { _, _ in Assets.response(Assets.script, type: "text/javascript; charset=utf-8") }
         router.get("/app.css") { _, _ in Assets.response(Assets.style, type: "text/css; charset=utf-8") }
+        router.get("/favicon.ico") { _, _ in Response(status: .noContent) }
         router.get("/api/screen") { _, _ in try await api.screen() }
         router.get("/api/changes") { _, _ in try await api.changes() }
         router.get("/api/plate") { request, _ in try await api.plate(request) }
@@ -91,7 +92,7 @@ struct ViewerAPI: Sendable {
         }
         return try await limiter.run {
             let screen = try viewer.screen(plate: plate)
-            let version = try screen.store.changeToken()
+            let version = try screen.store.changeToken(progress: false)
             let wells = try screen.store.wellCounts(plate: plate)
             let format = PlateFormat.fitting(wells.map { WellPosition(row: $0.row, column: $0.column) })
             var raw: [WellPosition: Double] = [:]

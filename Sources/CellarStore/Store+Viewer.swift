@@ -25,21 +25,17 @@ extension Store {
         }
     }
 
-    /// A value that changes whenever a field, a failure or a writer's progress is committed:
-    /// fields stored, the highest field id, the last ingest time, failures, the last heartbeat.
-    /// Cheap to poll: O(fields) on the small `field` table, never `cell`.
-    public func changeToken() throws(StoreError) -> String {
+    /// A value that changes whenever a field, a failure or (with `progress`) a writer's progress
+    /// report is committed: fields stored, the highest field id, the last ingest time, failures,
+    /// the last heartbeat. Cheap to poll: O(fields) on the small `field` table, never `cell`.
+    public func changeToken(progress: Bool = true) throws(StoreError) -> String {
         try read { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT (SELECT count(*) FROM field), (SELECT max(id) FROM field),
-                       (SELECT max(ingested_at) FROM field), (SELECT max(id) FROM failure),
-                       (SELECT max(heartbeat_at) FROM run)
-                """)!
-            let parts: [String] = (0 ..< 5).map { i in
-                let value = row[i] as DatabaseValue
-                return value.isNull ? "-" : "\(value.storage)"
-            }
-            return parts.joined(separator: "|")
+            try String.fetchOne(db, sql: """
+                SELECT (SELECT count(*) FROM field) || '.' || coalesce((SELECT max(id) FROM field), 0)
+                       || '.' || coalesce((SELECT max(ingested_at) FROM field), '-')
+                       || '.' || coalesce((SELECT max(id) FROM failure), 0)
+                       || '.' || CASE WHEN ? THEN coalesce((SELECT max(heartbeat_at) FROM run), '-') ELSE '' END
+                """, arguments: [progress]) ?? ""
         }
     }
 

@@ -360,12 +360,12 @@ async function fieldPage(main, plate, well, site, object) {
   const missing = f.missing.length
     ? el('p', { class: 'warning', id: 'missing' }, `Source file moved or deleted: ${f.channels.filter(c => !c.exists).map(c => c.name + ' (' + c.file + ')').join(', ')} — the masks are drawn on black.`)
     : null;
-  main.replaceChildren(el('h1', {}, `Field ${plate} / ${f.well} / site ${f.site}`),
+  main.replaceChildren(...[el('h1', {}, `Field ${plate} / ${f.well} / site ${f.site}`),
     el('p', { class: 'muted' }, `${f.status} · ${fmt(f.cells)} cells · ${f.width || '?'}×${f.height || '?'} px · ingested ${f.ingestedAt}`),
     missing,
     el('div', { class: 'controls' }, el('label', {}, 'Channel', ch1), el('label', {}, '+ green', ch2),
       el('label', {}, 'contrast %', lo, '–', hi), el('label', {}, outlines, 'outlines'), reset),
-    el('div', { class: 'fieldbox' }, viewport, panel));
+    el('div', { class: 'fieldbox' }, viewport, panel)].filter(x => x));
 
   const width = f.width || 1024, height = f.height || 1024;
   const view = { s: 1, x: 0, y: 0 };
