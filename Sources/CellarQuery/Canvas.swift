@@ -58,11 +58,16 @@ struct Canvas {
     }
 }
 
-/// Perceptually uniform colour map (matplotlib's viridis, 9 stops, linear in between).
+/// Perceptually uniform colour map (matplotlib's viridis, 33 stops, linear in between).
 public enum Viridis {
+    /// matplotlib's viridis at 0, 1/32, …, 1 (interpolated linearly in between: within 2 of
+    /// its 256-entry table everywhere).
     static let stops: [(Double, Double, Double)] = [
-        (68, 1, 84), (71, 45, 123), (59, 82, 139), (44, 114, 142), (33, 145, 140),
-        (39, 173, 129), (92, 200, 99), (170, 220, 50), (253, 231, 37),
+        (68, 1, 84), (71, 13, 96), (72, 24, 106), (72, 35, 116), (71, 45, 123), (69, 55, 129), (66, 64, 134),
+        (62, 73, 137), (59, 82, 139), (55, 91, 141), (51, 99, 141), (47, 107, 142), (44, 114, 142), (41, 122, 142),
+        (38, 130, 142), (35, 137, 142), (33, 145, 140), (31, 152, 139), (31, 160, 136), (34, 167, 133), (40, 174, 128),
+        (50, 182, 122), (63, 188, 115), (78, 195, 107), (94, 201, 98), (112, 207, 87), (132, 212, 75), (152, 216, 62),
+        (173, 220, 48), (194, 223, 35), (216, 226, 25), (236, 229, 27), (253, 231, 37),
     ]
 
     /// Colour of `t` in [0, 1] (clamped).
