@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: a simulated microscope writes a 96-well plate (2 sites per well,
 # 1024² 16-bit fields) into a temporary folder while `cellar watch` ingests it
-# live; then the demo prints cells per well as a plate grid and stops the daemon.
+# live; then the demo prints cells per well as a plate grid, stops the daemon and
+# prints the `cellar serve` command that shows the plate in a browser (the folder is kept).
 set -euo pipefail
 CELLAR=${1:-.build/release/cellar}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cellar-demo.XXXXXX")

@@ -35,6 +35,9 @@ struct Fixture {
     static let hostilePlate = "Q'; DROP TABLE cell;-- ../x"
     static let background: UInt16 = 1000, foreground: UInt16 = 5000
 
+    /// The second channel of every field: a horizontal gradient 0…1023.
+    static let gradient = Image<UInt16>(width: 1024, height: 1024, pixels: (0 ..< 1024 * 1024).map { UInt16($0 % 1024) })
+
     let dir: TempDir
     let path: String
 
@@ -53,9 +56,8 @@ struct Fixture {
                 })
                 let dna = Image<UInt16>(width: 1024, height: 1024,
                                         pixels: masks.pixels.map { $0 == 0 ? Self.background : Self.foreground })
-                let gfp = Image<UInt16>(width: 1024, height: 1024, pixels: (0 ..< 1024 * 1024).map { UInt16($0 % 1024) })
                 var images: [ImageRecord] = []
-                for (channel, image) in [("DNA", dna), ("GFP", gfp)] {
+                for (channel, image) in [("DNA", dna), ("GFP", Self.gradient)] {
                     let file = dir.file("field\(i)_\(channel).tif")
                     try ImageFile.writeTIFF(image, to: file)
                     images.append(ImageRecord(channel: channel, path: file, bytes: 1, mtime: 0, fingerprint: "f\(i)\(channel)",
