@@ -50,10 +50,12 @@ final class ValueCache<Value: Sendable>: Sendable {
 }
 
 /// Decoded source images (as 16-bit levels) by path, size and modification time, so the
-/// thumbnails, crops and re-renders of one field read its files once.
+/// thumbnails, crops and re-renders of one field read its files once; cost = bytes held.
 final class SourceCache: Sendable {
-    private let lru: ValueCache<SourceImage>
-    init(entries: Int) { lru = ValueCache(entries: entries) }
+    private let lru: LRU<SourceImage>
+    init(budget bytes: Int) { lru = LRU(budget: bytes) }
     func get(_ key: String) -> SourceImage? { lru.get(key) }
-    func set(_ key: String, _ value: SourceImage) { lru.set(key, value) }
+    func set(_ key: String, _ value: SourceImage) {
+        lru.set(key, value, cost: value.levels.count * 2 + value.cumulative.count * 4)
+    }
 }

@@ -41,7 +41,7 @@ public final class Viewer: Sendable {
         self.screens = screens
         self.paths = databases
         self.images = ByteCache(budget: imageCacheBytes)
-        self.sourceCache = SourceCache(entries: 12)
+        self.sourceCache = SourceCache(budget: 256 << 20)
         self.distributions = ValueCache(entries: 16)
         self.logger = logger
     }
