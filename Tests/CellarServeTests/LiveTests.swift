@@ -76,4 +76,48 @@ struct LiveTests {
             #expect(heatmap.contains("\"well\":\"H12\""))
         }
     }
+
+    @Test func manyParallelSocketsWithHostileQueriesAllGetAnAnswer() async throws {
+        let fixture = try await Fixture()
+        try await fixture.app().test(.live) { client in
+            let port = try #require(client.port)
+            let paths = [
+                "/api/changes", "/api/heatmap?plate=P1", "/api/plate?plate=%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+                "/api/plate?plate=P1%00", "/api/image.png?plate=P1&well=A01&site=1&size=64",
+                "/api/field?plate=P1&well=A01&site=99999999999999999999", "/api/cell?plate=P1&well=A01&site=1&object=3",
+            ]
+            // 16 client threads × 64 requests, each on its own connection (blocking sockets on GCD).
+            let statuses: [String] = try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global().async {
+                    let results = Collected()
+                    DispatchQueue.concurrentPerform(iterations: 16) { t in
+                        for i in 0 ..< 64 {
+                            results.add(Result {
+                                String(try RawHTTP.blockingGet(paths[(t + i) % paths.count], port: port, host: "127.0.0.1:\(port)").prefix(12))
+                            })
+                        }
+                    }
+                    continuation.resume(with: results.all())
+                }
+            }
+            #expect(statuses.count == 16 * 64)
+            let allowed: Set<String> = ["HTTP/1.1 200", "HTTP/1.1 400", "HTTP/1.1 404", "HTTP/1.1 503"]
+            #expect(statuses.allSatisfy { allowed.contains($0) }, "\(Set(statuses))")
+            let ok = statuses.filter { $0 == "HTTP/1.1 200" }.count
+            let busy = statuses.filter { $0 == "HTTP/1.1 503" }.count
+            #expect(ok + busy >= 16 * 64 * 4 / 7, "4 of the 7 paths are valid")
+        }
+    }
+}
+
+/// Results gathered from several threads.
+// @unchecked Sendable: `items` is only touched under `lock`.
+final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Result<String, any Error>] = []
+    func add(_ r: Result<String, any Error>) { lock.lock(); items.append(r); lock.unlock() }
+    func all() -> Result<[String], any Error> {
+        lock.lock(); defer { lock.unlock() }
+        return Result { try items.map { try $0.get() } }
+    }
 }
