@@ -37,6 +37,9 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as ServeError {
             printError("error: \(error)")
             throw ExitCode(2)
+        } catch {
+            printError("error: cannot serve on \(host):\(port): \(error) (another program on that port? try --port 0)")
+            throw ExitCode(1)
         }
     }
 }
