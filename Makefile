@@ -6,7 +6,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 CELLAR := .build/release/cellar
 
-.PHONY: deps venv build release test test-interop test-reliability test-install test-standalone test-slurm fuzz demo bench accuracy train-unet install uninstall clean
+.PHONY: deps venv build release test test-interop test-reliability test-install test-standalone test-slurm test-browser browser-deps fuzz demo bench accuracy train-unet install uninstall clean
 
 ## deps: install the C libraries (libtiff, libpng, sqlite3, OpenBLAS) when missing
 deps:
@@ -83,6 +83,23 @@ test-reliability: release
 ## sbatch array over a synthetic plate; merged shards must equal one ingest (~2 min)
 test-slurm: release
 	@bash scripts/test-slurm.sh $(CELLAR)
+
+## test-browser: `cellar serve` in headless Chromium via Selenium (Debian's chromium and
+## chromium-driver, installed when missing; selenium + matplotlib into .venv-browser); ~2 min.
+## Screenshots in out/browser/.
+BROWSER_VENV := .venv-browser
+BROWSER_PYTHON := $(BROWSER_VENV)/bin/python
+test-browser: release browser-deps $(BROWSER_VENV)/.installed
+	@bash scripts/test-browser.sh $(CELLAR) $(BROWSER_PYTHON)
+browser-deps:
+	@if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then \
+		echo "make test-browser: installing chromium chromium-driver" >&2; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+$(BROWSER_VENV)/.installed: scripts/requirements-browser.txt
+	@[ -x $(BROWSER_PYTHON) ] || python3 -m venv $(BROWSER_VENV)
+	@$(BROWSER_PYTHON) -m pip install -q --disable-pip-version-check -r scripts/requirements-browser.txt && touch $@
 
 ## fuzz: mutate the Tests/Corpus/formats files and read them under AddressSanitizer for FUZZ_SECONDS
 FUZZ_SECONDS ?= 180

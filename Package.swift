@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "cellar", targets: ["cellar"]),
         .library(name: "CellarImage", targets: ["CellarImage"]),
         .library(name: "CellarStore", targets: ["CellarStore"]),
+        .library(name: "CellarServe", targets: ["CellarServe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -18,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4",
@@ -47,7 +49,7 @@ let package = Package(
             name: "cellar",
             dependencies: [
                 "CellarImage", "CellarSynth", "CellarSegment", "CellarMeasure", "CellarStore", "CellarIngest", "CellarQuery",
-                "CellarUNet", "CellarBench",
+                "CellarUNet", "CellarBench", "CellarServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -102,6 +104,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .testTarget(name: "CellarQueryTests", dependencies: ["CellarBench", "CellarQuery", "CellarStore", "CellarMeasure", "CellarImage", "CellarTestSupport"]),
+        // `cellar serve`: the web viewer (Hummingbird 2), JSON API and image rendering; read-only.
+        .target(
+            name: "CellarServe",
+            dependencies: [
+                "CellarStore", "CellarQuery", "CellarImage", "CellarMeasure",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("Assets/index.html"), .embedInCode("Assets/app.js"), .embedInCode("Assets/app.css")]),
+        .testTarget(name: "CellarServeTests", dependencies: [
+            "CellarServe", "CellarStore", "CellarQuery", "CellarImage", "CellarMeasure", "CellarSynth", "CellarTestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         // Mutation fuzzer for the TIFF/PNG readers (`make fuzz`, under AddressSanitizer).
         .executableTarget(name: "cellar-fuzz", dependencies: ["CellarImage"]),
         // Bad-input corpus and crash checks: runs the built `cellar` binary as a child process.

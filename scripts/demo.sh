@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # make demo: a simulated microscope writes a 96-well plate (2 sites per well,
 # 1024² 16-bit fields) into a temporary folder while `cellar watch` ingests it
-# live; then the demo prints cells per well as a plate grid and stops the daemon.
+# live; then the demo prints cells per well as a plate grid, stops the daemon and
+# prints the `cellar serve` command that shows the plate in a browser (the folder is kept).
 set -euo pipefail
 CELLAR=${1:-.build/release/cellar}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cellar-demo.XXXXXX")
 ACQ="$WORK/acquisition"
 DB="$WORK/screen.db"
 mkdir -p "$ACQ"
-cleanup() { [ -n "${WATCH_PID:-}" ] && kill "$WATCH_PID" 2>/dev/null; rm -rf "$WORK"; }
+# The acquisition folder and database are kept for `cellar serve` (printed at the end).
+cleanup() { [ -n "${WATCH_PID:-}" ] && kill "$WATCH_PID" 2>/dev/null; true; }
 trap cleanup EXIT
 
 echo "== cellar watch $ACQ --db $DB   (daemon, in the background)"
@@ -45,3 +47,7 @@ echo "== cellar counts --db screen.db --plate P1 --grid   (cells per well)"
 "$CELLAR" counts --db "$DB" --plate P1 --grid
 echo
 "$CELLAR" status --db "$DB" | sed -n '1,8p'
+echo
+echo "== look at it in a browser (the images are in $ACQ; remove $WORK when done):"
+echo "   $CELLAR serve --db $DB"
+echo "   then open http://127.0.0.1:8080/#/plate/P1"

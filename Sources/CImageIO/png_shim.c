@@ -136,3 +136,76 @@ int cellar_png_write(const char *path, const void *pixels, uint32_t width,
     if (fclose(fp) != 0) { snprintf(error, error_len, "write failed (disk full?)"); return 4; }
     return 0;
 }
+
+/* A growing memory buffer for cellar_png_encode. */
+typedef struct {
+    unsigned char *data;
+    size_t length;
+    size_t capacity;
+} png_memory;
+
+static void on_png_memory_write(png_structp png, png_bytep bytes, png_size_t length) {
+    png_memory *m = png_get_io_ptr(png);
+    if (m->length + length > m->capacity) {
+        size_t capacity = m->capacity ? m->capacity : 65536;
+        while (capacity < m->length + length) capacity *= 2;
+        unsigned char *grown = realloc(m->data, capacity);
+        if (!grown) png_error(png, "out of memory");
+        m->data = grown;
+        m->capacity = capacity;
+    }
+    memcpy(m->data + m->length, bytes, length);
+    m->length += length;
+}
+
+static void on_png_memory_flush(png_structp png) { (void)png; }
+
+int cellar_png_encode(const void *pixels, uint32_t width, uint32_t height, int bit_depth,
+                      int channels, int compression_level, int filter,
+                      unsigned char **out, size_t *out_len, char *error, size_t error_len) {
+    static const int color_types[5] = { 0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA,
+                                        PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA };
+    *out = NULL;
+    *out_len = 0;
+    if (channels < 1 || channels > 4 || (bit_depth != 8 && bit_depth != 16)) {
+        snprintf(error, error_len, "unsupported PNG layout: %d channels, %d bits", channels, bit_depth);
+        return 3;
+    }
+    png_context ctx = { error, error_len };
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &ctx, on_png_error, on_png_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!png || !info) {
+        if (png) png_destroy_write_struct(&png, NULL);
+        snprintf(error, error_len, "out of memory");
+        return 4;
+    }
+    png_memory memory = { NULL, 0, 0 };
+    png_bytep *volatile rows = NULL;
+    if (setjmp(png_jmpbuf(png))) {
+        free(rows);
+        free(memory.data);
+        png_destroy_write_struct(&png, &info);
+        return 3;
+    }
+    png_set_write_fn(png, &memory, on_png_memory_write, on_png_memory_flush);
+    png_set_compression_level(png, compression_level);
+    if (filter) png_set_filter(png, PNG_FILTER_TYPE_BASE, filter);
+    png_set_IHDR(png, info, width, height, bit_depth, color_types[channels],
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    if (bit_depth == 16) {
+        uint16_t probe = 1;
+        if (*(uint8_t *)&probe == 1) png_set_swap(png);
+    }
+    size_t rowbytes = (size_t)width * (size_t)channels * (size_t)(bit_depth / 8);
+    rows = malloc(sizeof(png_bytep) * (size_t)(height ? height : 1));
+    if (!rows) { snprintf(error, error_len, "out of memory"); png_longjmp(png, 1); }
+    for (uint32_t y = 0; y < height; y++) rows[y] = (png_bytep)pixels + (size_t)y * rowbytes;
+    png_write_image(png, rows);
+    png_write_end(png, NULL);
+    free(rows);
+    png_destroy_write_struct(&png, &info);
+    *out = memory.data;
+    *out_len = memory.length;
+    return 0;
+}

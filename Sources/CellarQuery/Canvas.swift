@@ -58,20 +58,33 @@ struct Canvas {
     }
 }
 
-/// Perceptually uniform colour map (matplotlib's viridis, 9 stops, linear in between).
-enum Viridis {
+/// Perceptually uniform colour map (matplotlib's viridis, 33 stops, linear in between).
+public enum Viridis {
+    /// matplotlib's viridis at 0, 1/32, …, 1 (interpolated linearly in between: within 2 of
+    /// its 256-entry table everywhere).
     static let stops: [(Double, Double, Double)] = [
-        (68, 1, 84), (71, 45, 123), (59, 82, 139), (44, 114, 142), (33, 145, 140),
-        (39, 173, 129), (92, 200, 99), (170, 220, 50), (253, 231, 37),
+        (68, 1, 84), (71, 13, 96), (72, 24, 106), (72, 35, 116), (71, 45, 123), (69, 55, 129), (66, 64, 134),
+        (62, 73, 137), (59, 82, 139), (55, 91, 141), (51, 99, 141), (47, 107, 142), (44, 114, 142), (41, 122, 142),
+        (38, 130, 142), (35, 137, 142), (33, 145, 140), (31, 152, 139), (31, 160, 136), (34, 167, 133), (40, 174, 128),
+        (50, 182, 122), (63, 188, 115), (78, 195, 107), (94, 201, 98), (112, 207, 87), (132, 212, 75), (152, 216, 62),
+        (173, 220, 48), (194, 223, 35), (216, 226, 25), (236, 229, 27), (253, 231, 37),
     ]
 
     /// Colour of `t` in [0, 1] (clamped).
-    static func color(_ t: Double) -> Canvas.Color {
+    public static func color(_ t: Double) -> (UInt8, UInt8, UInt8) {
         let x = min(max(t.isNaN ? 0 : t, 0), 1) * Double(stops.count - 1)
         let i = min(Int(x), stops.count - 2)
         let f = x - Double(i)
         let a = stops[i], b = stops[i + 1]
         return (UInt8((a.0 + (b.0 - a.0) * f).rounded()), UInt8((a.1 + (b.1 - a.1) * f).rounded()),
                 UInt8((a.2 + (b.2 - a.2) * f).rounded()))
+    }
+}
+
+extension Viridis {
+    /// `#rrggbb` of `t` in [0, 1] (clamped), for HTML and SVG.
+    public static func hex(_ t: Double) -> String {
+        let (r, g, b) = color(t)
+        return "#" + [r, g, b].map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
     }
 }

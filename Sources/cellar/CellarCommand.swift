@@ -11,7 +11,7 @@ struct CellarCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, IngestCommand.self, WatchCommand.self, StatusCommand.self,
             CountsCommand.self, SummaryCommand.self, ExportCommand.self, QueryCommand.self,
-            HeatmapCommand.self, MasksCommand.self, MergeCommand.self,
+            HeatmapCommand.self, MasksCommand.self, MergeCommand.self, ServeCommand.self,
             SegmentCommand.self, EvaluateCommand.self, SynthCommand.self, BenchCommand.self,
         ])
 

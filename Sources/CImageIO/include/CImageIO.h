@@ -57,6 +57,13 @@ int cellar_png_write(const char *path, const void *pixels, uint32_t width,
                      uint32_t height, int bit_depth, int channels,
                      int compression_level, char *error, size_t error_len);
 
+/// Encodes like `cellar_png_write`, into memory: on success `*out` is a malloc'ed buffer of
+/// `*out_len` bytes (free with `cellar_free`). `filter` is a PNG_FILTER_* mask (0 = libpng's
+/// default choice). Returns 0 on success, else writes a message to `error`.
+int cellar_png_encode(const void *pixels, uint32_t width, uint32_t height, int bit_depth,
+                      int channels, int compression_level, int filter,
+                      unsigned char **out, size_t *out_len, char *error, size_t error_len);
+
 void cellar_free(void *pointer);
 
 #endif
