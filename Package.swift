@@ -115,7 +115,7 @@ let package = Package(
             ],
             resources: [.embedInCode("Assets/index.html"), .embedInCode("Assets/app.js"), .embedInCode("Assets/app.css")]),
         .testTarget(name: "CellarServeTests", dependencies: [
-            "CellarServe", "CellarStore", "CellarQuery", "CellarImage", "CellarMeasure", "CellarSynth", "CellarTestSupport",
+            "CellarServe", "CellarBench", "CellarStore", "CellarQuery", "CellarImage", "CellarMeasure", "CellarSynth", "CellarTestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

@@ -1,3 +1,4 @@
+import CellarBench
 import CellarImage
 import CellarMeasure
 import CellarQuery

@@ -1,3 +1,4 @@
+import CellarBench
 import CellarServe
 import CellarStore
 import Foundation
