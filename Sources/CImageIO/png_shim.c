@@ -89,54 +89,6 @@ int cellar_png_read(const char *path, uint32_t max_dimension,
     return 0;
 }
 
-int cellar_png_write(const char *path, const void *pixels, uint32_t width,
-                     uint32_t height, int bit_depth, int channels,
-                     int compression_level, char *error, size_t error_len) {
-    static const int color_types[5] = { 0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA,
-                                        PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA };
-    if (channels < 1 || channels > 4 || (bit_depth != 8 && bit_depth != 16)) {
-        snprintf(error, error_len, "unsupported PNG layout: %d channels, %d bits", channels, bit_depth);
-        return 3;
-    }
-    FILE *fp = fopen(path, "wb");
-    if (!fp) { snprintf(error, error_len, "cannot create file"); return 4; }
-    png_context ctx = { error, error_len };
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &ctx, on_png_error, on_png_warning);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
-    if (!png || !info) {
-        if (png) png_destroy_write_struct(&png, NULL);
-        fclose(fp);
-        snprintf(error, error_len, "out of memory");
-        return 4;
-    }
-    png_bytep *volatile rows = NULL;
-    if (setjmp(png_jmpbuf(png))) {
-        free(rows);
-        png_destroy_write_struct(&png, &info);
-        fclose(fp);
-        return 3;
-    }
-    png_init_io(png, fp);
-    png_set_compression_level(png, compression_level);
-    png_set_IHDR(png, info, width, height, bit_depth, color_types[channels],
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_write_info(png, info);
-    if (bit_depth == 16) {
-        uint16_t probe = 1;
-        if (*(uint8_t *)&probe == 1) png_set_swap(png);
-    }
-    size_t rowbytes = (size_t)width * (size_t)channels * (size_t)(bit_depth / 8);
-    rows = malloc(sizeof(png_bytep) * (size_t)(height ? height : 1));
-    if (!rows) { snprintf(error, error_len, "out of memory"); png_longjmp(png, 1); }
-    for (uint32_t y = 0; y < height; y++) rows[y] = (png_bytep)pixels + (size_t)y * rowbytes;
-    png_write_image(png, rows);
-    png_write_end(png, NULL);
-    free(rows);
-    png_destroy_write_struct(&png, &info);
-    if (fclose(fp) != 0) { snprintf(error, error_len, "write failed (disk full?)"); return 4; }
-    return 0;
-}
-
 /* A growing memory buffer for cellar_png_encode. */
 typedef struct {
     unsigned char *data;
@@ -209,3 +161,21 @@ int cellar_png_encode(const void *pixels, uint32_t width, uint32_t height, int b
     *out_len = memory.length;
     return 0;
 }
+
+int cellar_png_write(const char *path, const void *pixels, uint32_t width,
+                     uint32_t height, int bit_depth, int channels,
+                     int compression_level, char *error, size_t error_len) {
+    /* Encoded in memory (one encoder for files and for `cellar serve`), then written. */
+    FILE *fp = fopen(path, "wb");
+    if (!fp) { snprintf(error, error_len, "cannot create file"); return 4; }
+    unsigned char *data = NULL;
+    size_t length = 0;
+    int status = cellar_png_encode(pixels, width, height, bit_depth, channels, compression_level, 0,
+                                   &data, &length, error, error_len);
+    if (status != 0) { fclose(fp); return status; }
+    size_t written = fwrite(data, 1, length, fp);
+    free(data);
+    if (fclose(fp) != 0 || written != length) { snprintf(error, error_len, "write failed (disk full?)"); return 4; }
+    return 0;
+}
+

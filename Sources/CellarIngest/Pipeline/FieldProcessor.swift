@@ -92,9 +92,6 @@ final class FieldProcessor {
             if channel == field.dnaChannel {
                 dna = image
                 look.colourDNA = samples >= 3
-                let (lo, hi) = image.range
-                look.blankDNA = lo == hi
-                look.dnaMaximum = hi
                 channels.insert(Channel(name: "DNA", image: image), at: 0)
             } else {
                 channels.append(Channel(name: Self.featureName(of: channel), image: image))
@@ -120,6 +117,12 @@ final class FieldProcessor {
         }
         times.measure = measureStart.millisecondsElapsed
         let table = measured.table, masks = measured.masks
+        if table.rowCount == 0 {
+            // Only an empty field can come from a blank image: no extra pass over the others.
+            let (lo, hi) = dna.range
+            look.blankDNA = lo == hi
+            look.dnaMaximum = hi
+        }
         let stored = IngestedField(
             key: key, images: records, cellCount: table.rowCount, featureColumns: table.columnNames,
             values: table.values,

@@ -68,9 +68,7 @@ public final class IngestRunner: Sendable {
         if options.watch { try await writer.beginRun() }
         let processed = try store.processedFields()
         let events = try AcquisitionSource(root: root, settings: settings, shard: options.shard, logger: logger) { key, fingerprint in
-            let field = key.field
-            let stored = FieldKey(plate: field.plate, row: field.row + 1, column: field.column + 1, site: max(field.site, 1))
-            return processed[stored]?.fingerprints[key.channel.name] == fingerprint.description
+            processed[key.field.storeKey]?.fingerprints[key.channel.name] == fingerprint.description
         }.events(watch: options.watch)
         let jobs = BoundedQueue<Job>(capacity: options.workers * options.queuePerWorker)
         let stats = Locked(RunStats())
@@ -118,7 +116,7 @@ public final class IngestRunner: Sendable {
                 case .waiting(let count, let fields):
                     stats.withLock { $0.waiting = (count, fields) }
                 case .field(let field):
-                    let key = FieldKey(plate: field.id.plate, row: field.id.row + 1, column: field.id.column + 1, site: max(field.id.site, 1))
+                    let key = field.id.storeKey
                     stats.withLock { $0.seen(key) }
                     let fingerprints = Dictionary(uniqueKeysWithValues: field.images.map { ($0.key.name, $0.value.fingerprint.description) })
                     if let stored = processed[key], stored.isCurrent(fingerprints: fingerprints, parametersHash: hash) {
@@ -253,7 +251,7 @@ public final class IngestRunner: Sendable {
     /// The failed-field record of two or more files claiming one field and channel.
     static func failure(for conflict: FieldConflict) -> FailureRecord {
         let id = conflict.field
-        let key = FieldKey(plate: id.plate, row: id.row + 1, column: id.column + 1, site: max(id.site, 1))
+        let key = id.storeKey
         let reason = "\(id) channel \(conflict.channel) is named by \(conflict.paths.count) files (\(conflict.paths.joined(separator: ", "))); "
             + "neither is used. Leave one out with an ignore rule (--ignore '*_groundtruth/*', or ignore = [...] in cellar.toml) "
             + "or a --pattern that matches only the images"
@@ -271,4 +269,9 @@ public final class IngestRunner: Sendable {
             logger.error("cannot record failure of \(failure.path): \(error)")
         }
     }
+}
+
+extension FieldID {
+    /// The store's key of this field: 1-based row and column, sites from 1.
+    var storeKey: FieldKey { FieldKey(plate: plate, row: row + 1, column: column + 1, site: max(site, 1)) }
 }

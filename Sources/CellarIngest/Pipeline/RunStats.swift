@@ -66,7 +66,8 @@ struct RunStats: Sendable {
 
     /// What to tell the operator about a stored field: the colour conversion once per plate,
     /// and a warning when its DNA image is blank or its count far below the plate's median
-    /// (a wrong DNA channel or colour conversion looks like this). O(fields of the plate).
+    /// (a wrong DNA channel or colour conversion looks like this). O(fields of the plate);
+    /// a sort only for fields with fewer than a tenth of the plate's largest count.
     mutating func notes(on field: IngestedField, look: FieldLook, rgb: RGBConversion) -> (info: [String], warnings: [String]) {
         var info: [String] = [], warnings: [String] = []
         let plate = field.key.plate
@@ -76,7 +77,9 @@ struct RunStats: Sendable {
         let counts = plateCells[plate] ?? []
         if look.blankDNA {
             warnings.append("\(field.key): the DNA image \(look.dnaPath) is blank (every pixel \(look.dnaMaximum)); 0 cells")
-        } else if counts.count >= 8 {
+        } else if counts.count >= 8, field.cellCount * 10 < counts.max() ?? 0 {
+            // Sorted only for a field far below the plate's largest count (the median is never
+            // larger): typical fields cost one linear pass, not a sort, under the stats lock.
             let median = counts.sorted()[counts.count / 2]
             if median >= 20, field.cellCount * 10 < median {
                 warnings.append("\(field.key): \(field.cellCount) cells where the plate's median is \(median): "
